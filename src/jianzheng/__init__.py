@@ -1,0 +1,1 @@
+"""jianzheng (见证): witnessed electronic tendering and smart supervision."""
