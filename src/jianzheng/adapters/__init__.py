@@ -1,0 +1,1 @@
+"""Adapters: SQL storage, event store, projections, blob store, brokers and devices."""

@@ -1,0 +1,1 @@
+"""Open Contracting Data Standard (OCDS) adapter: compiled releases in, analytic frames out."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy schema and storage for SQLite and PostgreSQL."""

@@ -1,0 +1,63 @@
+"""Wiring: settings → engine, store, blob store, clock, services. Nothing runs at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jianzheng.adapters import passwords
+from jianzheng.adapters.blobs import FileBlobStore
+from jianzheng.adapters.sql.database import create_schema, make_engine, sqlite_url
+from jianzheng.adapters.sql.store import SqlStore
+from jianzheng.services.auth import Auth
+from jianzheng.services.clock import Clock, SystemClock
+from jianzheng.services.ids import IdGenerator, RandomIds
+from jianzheng.services.platform import Platform
+from jianzheng.services.queries import Queries
+
+
+class Settings(BaseSettings):
+    """Configuration; every field can be set as an environment variable JIANZHENG_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="JIANZHENG_")
+
+    data_dir: Path = Field(Path("jianzheng-data"), description="数据目录：嵌入式数据库、文件库、密钥 / data directory")
+    database_url: str | None = Field(None, description="PostgreSQL 等数据库连接串；为空时使用数据目录中的 SQLite")
+    procedures_dir: Path | None = Field(None, description="自定义招标程序配置目录（TOML）/ custom procedure files")
+    host: str = Field("127.0.0.1", description="服务监听地址 / address the server listens on")
+    port: int = Field(8000, description="服务端口 / server port")
+    token_days: int = Field(7, description="登录令牌有效天数 / days a sign-in token stays valid")
+
+    def url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: sa.Engine
+    store: SqlStore
+    blobs: FileBlobStore
+    platform: Platform
+    queries: Queries
+    auth: Auth
+
+
+def bootstrap(settings: Settings, clock: Clock | None = None, ids: IdGenerator | None = None,
+              create: bool = True) -> Services:
+    """Build the services from settings; creates the data directory and schema if asked."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.url())
+    if create:
+        create_schema(engine)
+    store = SqlStore(engine)
+    blobs = FileBlobStore(settings.data_dir / "blobs")
+    platform = Platform(store, blobs, clock or SystemClock(), ids or RandomIds(), settings.procedures_dir,
+                        hash_password=passwords.hash_password)
+    queries = Queries(store, blobs)
+    auth = Auth(store, platform, passwords.check_password, passwords.new_token, passwords.token_digest)
+    return Services(settings, engine, store, blobs, platform, queries, auth)

@@ -1,0 +1,1 @@
+"""The jianzheng command line (Typer)."""

@@ -1,0 +1,1 @@
+"""Pure domain: lots, lifecycle, statutory rules, commands and events (standard library only)."""

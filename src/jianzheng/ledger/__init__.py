@@ -1,0 +1,1 @@
+"""The witness ledger: canonical encoding, Merkle tree, checkpoints, witnesses, certificates."""

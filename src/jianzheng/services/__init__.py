@@ -1,0 +1,1 @@
+"""Use cases: command handling, authorization, queries, unit of work."""

@@ -1,0 +1,1 @@
+"""A simulated trading center: honest behaviour and labelled misconduct through the real services."""
