@@ -1,27 +1,12 @@
-"""Shared fixtures of the ledger tests: keys, and services that may be absent.
-
-A test that needs something absent (PostgreSQL, the Go toolchain) skips with the reason
-on a developer's machine, but fails when ``CI`` is set: CI must exercise everything.
-"""
+"""Shared fixtures of the ledger tests: the platform's and a witness's keys."""
 
 from __future__ import annotations
 
-import os
-from typing import NoReturn
-
 import pytest
+from ledger_testing import ORIGIN
 
 from jianzheng.ledger.cosignature import CosignatureSigner
 from jianzheng.ledger.signers import Ed25519Signer, SM2Signer
-
-ORIGIN = "jianzheng.example/ledger"
-
-
-def skip_or_fail(reason: str) -> NoReturn:
-    """Skip locally; fail in CI (environment variable CI set)."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI requires this test to run: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

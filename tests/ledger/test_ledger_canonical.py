@@ -17,9 +17,7 @@ def test_keys_sorted_no_whitespace_utf8() -> None:
     }
     assert (
         canonical_bytes(event)
-        == (
-            '{"actor":"张三","payload":{"a":"x","b":[true,null]},"seq":1,"type":"bid.submitted"}'
-        ).encode()
+        == ('{"actor":"张三","payload":{"a":"x","b":[true,null]},"seq":1,"type":"bid.submitted"}').encode()
     )
 
 
@@ -49,7 +47,4 @@ def test_refusals_name_the_problem(value: object, needle: str) -> None:
 
 
 def test_largest_safe_integer_is_accepted() -> None:
-    assert (
-        canonical_bytes([MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER])
-        == b"[9007199254740991,-9007199254740991]"
-    )
+    assert canonical_bytes([MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER]) == b"[9007199254740991,-9007199254740991]"

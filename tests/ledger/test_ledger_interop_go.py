@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ORIGIN, skip_or_fail
+from ledger_testing import ORIGIN, skip_or_fail
 
 from jianzheng.ledger.checkpoint import Checkpoint, sign_checkpoint
 from jianzheng.ledger.cosignature import CosignatureSigner
@@ -53,9 +53,7 @@ def interop_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "GOPROXY": "off",
         "GOFLAGS": "",
     }
-    subprocess.run(
-        [go, "build", "-o", str(work / "interop"), "main.go"], cwd=work, env=env, check=True
-    )
+    subprocess.run([go, "build", "-o", str(work / "interop"), "main.go"], cwd=work, env=env, check=True)
     return work / "interop"
 
 
@@ -85,10 +83,7 @@ def test_go_sumdb_accepts_our_tree_proofs_and_checkpoint(
         "leaves": [b64(x) for x in leaves],
         "size": size,
         "root": b64(tree_root),
-        "inclusion": [
-            {"index": i, "proof": [b64(h) for h in inclusion_proof(store, i, size)]}
-            for i in indexes
-        ],
+        "inclusion": [{"index": i, "proof": [b64(h) for h in inclusion_proof(store, i, size)]} for i in indexes],
         "consistency": [
             {
                 "old_size": m,
@@ -99,9 +94,7 @@ def test_go_sumdb_accepts_our_tree_proofs_and_checkpoint(
         ],
         "text_to_sign": text_for_go,
     }
-    done = subprocess.run(
-        [str(interop_binary)], input=json.dumps(request), capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([str(interop_binary)], input=json.dumps(request), capture_output=True, text=True, check=True)
     report = json.loads(done.stdout)
     assert report["note_error"] == ""
     assert report["verified"] == [ORIGIN]
@@ -114,9 +107,7 @@ def test_go_sumdb_accepts_our_tree_proofs_and_checkpoint(
     assert open_note(report["go_signed_note"], [go_key.verifier()]).text == text_for_go
 
 
-def test_go_rejects_a_tampered_checkpoint_and_proof(
-    interop_binary: Path, ed25519_signer: Ed25519Signer
-) -> None:
+def test_go_rejects_a_tampered_checkpoint_and_proof(interop_binary: Path, ed25519_signer: Ed25519Signer) -> None:
     leaves = [bytes([i]) for i in range(20)]
     store = MemoryNodeStore()
     append(store, 0, [leaf_hash(x) for x in leaves])
@@ -141,9 +132,7 @@ def test_go_rejects_a_tampered_checkpoint_and_proof(
         ],
         "text_to_sign": "",
     }
-    done = subprocess.run(
-        [str(interop_binary)], input=json.dumps(request), capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([str(interop_binary)], input=json.dumps(request), capture_output=True, text=True, check=True)
     report = json.loads(done.stdout)
     assert "invalid signature" in report["note_error"]
     assert report["inclusion_ok"] == [False]

@@ -90,9 +90,7 @@ def reference_root(hashes: list[bytes]) -> bytes:
 
 def test_hashing_prefixes() -> None:
     assert leaf_hash(b"") == hashlib.sha256(b"\x00").digest()
-    assert (
-        node_hash(b"a" * 32, b"b" * 32) == hashlib.sha256(b"\x01" + b"a" * 32 + b"b" * 32).digest()
-    )
+    assert node_hash(b"a" * 32, b"b" * 32) == hashlib.sha256(b"\x01" + b"a" * 32 + b"b" * 32).digest()
     assert EMPTY_ROOT.hex() == ROOTS[0]
 
 
@@ -118,9 +116,7 @@ def test_inclusion_vectors(index: int, size: int, expected: list[str]) -> None:
     store = build(LEAF_INPUTS)
     proof = inclusion_proof(store, index, size)
     assert [p.hex()[:8] for p in proof] == expected
-    assert verify_inclusion(
-        leaf_hash(LEAF_INPUTS[index]), index, size, proof, bytes.fromhex(ROOTS[size])
-    )
+    assert verify_inclusion(leaf_hash(LEAF_INPUTS[index]), index, size, proof, bytes.fromhex(ROOTS[size]))
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), CONSISTENCY_VECTORS)
@@ -201,9 +197,7 @@ SIZES = st.integers(min_value=1, max_value=600)
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), size=SIZES)
-def test_every_inclusion_proof_verifies_and_alterations_fail(
-    data: st.DataObject, size: int
-) -> None:
+def test_every_inclusion_proof_verifies_and_alterations_fail(data: st.DataObject, size: int) -> None:
     hashes = [leaf_hash(i.to_bytes(4, "big")) for i in range(size)]
     store = MemoryNodeStore()
     append(store, 0, hashes)
@@ -228,9 +222,7 @@ def test_every_inclusion_proof_verifies_and_alterations_fail(
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), new=SIZES)
-def test_every_consistency_proof_verifies_and_alterations_fail(
-    data: st.DataObject, new: int
-) -> None:
+def test_every_consistency_proof_verifies_and_alterations_fail(data: st.DataObject, new: int) -> None:
     hashes = [leaf_hash(i.to_bytes(4, "big")) for i in range(new)]
     store = MemoryNodeStore()
     append(store, 0, hashes)
@@ -254,15 +246,11 @@ def test_every_consistency_proof_verifies_and_alterations_fail(
     forked[changed] = leaf_hash(b"forged")
     fork_store = MemoryNodeStore()
     append(fork_store, 0, forked)
-    assert not verify_consistency(
-        old, new, old_root, new_root, consistency_proof(fork_store, old, new)
-    )
+    assert not verify_consistency(old, new, old_root, new_root, consistency_proof(fork_store, old, new))
     # A rewritten history: an old leaf changed.
     rewritten = list(hashes)
     rewritten[data.draw(st.integers(min_value=0, max_value=old - 1))] = leaf_hash(b"rewritten")
     rewrite_store = MemoryNodeStore()
     append(rewrite_store, 0, rewritten)
     rewritten_root = root(rewrite_store, new)
-    assert not verify_consistency(
-        old, new, old_root, rewritten_root, consistency_proof(rewrite_store, old, new)
-    )
+    assert not verify_consistency(old, new, old_root, rewritten_root, consistency_proof(rewrite_store, old, new))

@@ -39,9 +39,7 @@ def test_spec_example_key_id_formula() -> None:
     assert signer.key_id == expected == key_id("PeterNeumann", b"\x01", signer.public_key)
 
 
-def test_round_trip_with_ed25519_and_sm2(
-    ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer
-) -> None:
+def test_round_trip_with_ed25519_and_sm2(ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer) -> None:
     data = sign_note(TEXT, [ed25519_signer, sm2_signer])
     assert data.startswith(TEXT.encode() + b"\n\xe2\x80\x94 ")  # blank line, then em dash
     note = parse_note(data)
@@ -61,9 +59,7 @@ def test_sm2_type_is_0xff_with_the_sm2_sm3_oid(sm2_signer: SM2Signer) -> None:
     assert len(parse_note(data).signatures[0].signature) == 64
 
 
-def test_unknown_keys_are_reported_and_ignored(
-    ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer
-) -> None:
+def test_unknown_keys_are_reported_and_ignored(ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer) -> None:
     stranger = Ed25519Signer("stranger.example")
     # Same name as a trusted key but a different key: unknown, not failed.
     impostor = Ed25519Signer(ed25519_signer.name)
@@ -80,9 +76,7 @@ def test_unknown_keys_are_reported_and_ignored(
     assert "stranger.example" in str(info.value)
 
 
-def test_altered_text_or_signature_fails(
-    ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer
-) -> None:
+def test_altered_text_or_signature_fails(ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer) -> None:
     data = sign_note(TEXT, [ed25519_signer, sm2_signer]).decode()
     verifiers: list[Verifier] = [ed25519_signer.verifier(), sm2_signer.verifier()]
     tampered = data.replace("\n42\n", "\n43\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import skip_or_fail
+from ledger_testing import skip_or_fail
 
 from jianzheng.adapters.sql.ledger_store import SqlNodeStore
 from jianzheng.adapters.sql.ledger_tables import ledger_nodes
@@ -30,9 +30,7 @@ from jianzheng.ledger.proofs import (
     verify_inclusion,
 )
 
-POSTGRES_URL = os.environ.get(
-    "JIANZHENG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("JIANZHENG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _sqlite(tmp_path: Path) -> Iterator[sa.Engine]:
@@ -91,9 +89,7 @@ def test_sql_store_matches_memory_store(engine: sa.Engine) -> None:
         for index, size in [(0, 1500), (1499, 1500), (733, 1025), (5, 6)]:
             proof = inclusion_proof(store, index, size)
             assert proof == inclusion_proof(memory, index, size)
-            assert verify_inclusion(
-                hashes(index, index + 1)[0], index, size, proof, root(store, size)
-            )
+            assert verify_inclusion(hashes(index, index + 1)[0], index, size, proof, root(store, size))
         for old, new in [(1, 1500), (1024, 1500), (700, 701), (999, 1000)]:
             proof = consistency_proof(store, old, new)
             assert proof == consistency_proof(memory, old, new)

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import ORIGIN
+from ledger_testing import ORIGIN
 
 from jianzheng.ledger.checkpoint import (
     Checkpoint,
@@ -68,9 +68,7 @@ class Platform:
         return sign_checkpoint(Checkpoint(origin, self.size, self.root), self.signers)
 
 
-def test_checkpoint_round_trip_and_refusals(
-    ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer
-) -> None:
+def test_checkpoint_round_trip_and_refusals(ed25519_signer: Ed25519Signer, sm2_signer: SM2Signer) -> None:
     cp = Checkpoint(ORIGIN, 20852163, b"\x07" * 32, ("ext one",))
     assert parse_checkpoint(cp.to_text()) == cp
     data = sign_checkpoint(cp, [ed25519_signer, sm2_signer])
@@ -92,9 +90,7 @@ def test_checkpoint_round_trip_and_refusals(
 
 def test_cosignature_message_and_round_trip(witness_signer: CosignatureSigner) -> None:
     text = Checkpoint(ORIGIN, 5, b"\x01" * 32).to_text()
-    assert (
-        cosigned_message(text, 1679315147) == b"cosignature/v1\ntime 1679315147\n" + text.encode()
-    )
+    assert cosigned_message(text, 1679315147) == b"cosignature/v1\ntime 1679315147\n" + text.encode()
     signature = witness_signer.sign(text.encode())
     assert len(signature) == 72 and signature[:8] == (1_700_000_000).to_bytes(8, "big")
     verifier = CosignatureVerifier(witness_signer.name, witness_signer.public_key)
@@ -103,15 +99,10 @@ def test_cosignature_message_and_round_trip(witness_signer: CosignatureSigner) -
     assert not verifier.verify(text.encode(), (1_700_000_001).to_bytes(8, "big") + signature[8:])
     assert not verifier.verify(text.replace("\n5\n", "\n6\n").encode(), signature)
     # A plain Ed25519 key with the same material has another key ID (type 0x04 vs 0x01).
-    assert (
-        witness_signer.key_id
-        != Ed25519Signer(witness_signer.name, witness_signer.private_key).key_id
-    )
+    assert witness_signer.key_id != Ed25519Signer(witness_signer.name, witness_signer.private_key).key_id
 
 
-def make_witness(
-    tmp_path: Path, ed: Ed25519Signer, sm2: SM2Signer, signer: CosignatureSigner
-) -> Witness:
+def make_witness(tmp_path: Path, ed: Ed25519Signer, sm2: SM2Signer, signer: CosignatureSigner) -> Witness:
     log = WitnessedLog(ORIGIN, (ed.verifier(), sm2.verifier()))
     return Witness(signer, [log], FileWitnessState(tmp_path / "witness"))
 
@@ -141,9 +132,7 @@ def test_witness_cosigns_honest_growth_and_persists(
     assert json.loads(state_file.read_text())["logs"][ORIGIN]["size"] == 17
 
 
-def _refuses(
-    witness: Witness, note: bytes, old: int, proof: list[bytes], error: type[Exception]
-) -> str:
+def _refuses(witness: Witness, note: bytes, old: int, proof: list[bytes], error: type[Exception]) -> str:
     before = witness.held(ORIGIN)
     with pytest.raises(error) as info:
         witness.add_checkpoint(note, old, proof)
@@ -212,9 +201,7 @@ def test_witness_refuses_bad_signatures_origins_and_sizes(
     witness = make_witness(tmp_path, ed25519_signer, sm2_signer, witness_signer)
     witness.add_checkpoint(platform.checkpoint(), 0, [])
 
-    impostor = sign_checkpoint(
-        Checkpoint(ORIGIN, 8, platform.root), [Ed25519Signer(ORIGIN), sm2_signer]
-    )
+    impostor = sign_checkpoint(Checkpoint(ORIGIN, 8, platform.root), [Ed25519Signer(ORIGIN), sm2_signer])
     assert "平台签名未通过验证" in _refuses(witness, impostor, 8, [], CheckpointSignatureError)
     only_ed = sign_checkpoint(Checkpoint(ORIGIN, 8, platform.root), [ed25519_signer])
     _refuses(witness, only_ed, 8, [], CheckpointSignatureError)
@@ -246,16 +233,12 @@ def test_tlog_proof_round_trip_and_verification(
     parsed = parse_tlog_proof(text)
     assert parsed == proof
     log_keys: list[Verifier] = [ed25519_signer.verifier(), sm2_signer.verifier()]
-    cp = verify_tlog_proof(
-        parsed, leaf_hash(platform.entries[73]), log_keys, [witness_signer.verifier()]
-    )
+    cp = verify_tlog_proof(parsed, leaf_hash(platform.entries[73]), log_keys, [witness_signer.verifier()])
     assert cp.size == 109
     with pytest.raises(ProofError, match="entry 73"):
         verify_tlog_proof(parsed, leaf_hash(b"another event"), log_keys)
     with pytest.raises(NoteVerificationError, match="witness"):
-        verify_tlog_proof(
-            parsed, leaf_hash(platform.entries[73]), log_keys, [CosignatureSigner("w2").verifier()]
-        )
+        verify_tlog_proof(parsed, leaf_hash(platform.entries[73]), log_keys, [CosignatureSigner("w2").verifier()])
     no_extra = TlogProof(0, tuple(inclusion_proof(platform.store, 0, 109)), cosigned)
     assert parse_tlog_proof(no_extra.to_text()).extra is None
     for bad, needle in [

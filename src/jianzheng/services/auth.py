@@ -48,6 +48,6 @@ class Auth:
         with self.store.read() as session:
             row = session.token_user(self.token_digest(token), format_instant(self.platform.clock.now()))
         if row is None:
-            raise Refusal("auth.invalid_token", "登录已失效，请重新登录", "The token is invalid or expired; sign in again",
-                          status=401)
+            raise Refusal("auth.invalid_token", "登录已失效，请重新登录",
+                          "The token is invalid or expired; sign in again", status=401)
         return actor_from_row(row)

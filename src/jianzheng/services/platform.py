@@ -102,7 +102,8 @@ class Platform:
             raise not_found("标段", lot_id)
         return state
 
-    def lot_command(self, actor: Actor, lot_id: str, command: Any, source_ip: str = "127.0.0.1") -> list[WitnessedEvent]:
+    def lot_command(self, actor: Actor, lot_id: str, command: Any,
+                    source_ip: str = "127.0.0.1") -> list[WitnessedEvent]:
         """Authorize and decide one lifecycle command on a lot."""
         def decide_in(session: WriteSession, ctx: Context) -> list[EventDraft]:
             state = self.lot_state(session, lot_id)

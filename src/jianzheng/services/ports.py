@@ -7,18 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jianzheng.domain.context import PartyFacts
 from jianzheng.domain.events import Envelope, EventDraft, WitnessedEvent
 
 
-@dataclass(frozen=True)
-class BlobRef:
-    sha256: str
-    sm3: str
-    size: int
+class BlobRef(Protocol):
+    """What the blob store says about a stored blob: its digests and size."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def sm3(self) -> str: ...
+    @property
+    def size(self) -> int: ...
 
 
 class Blobs(Protocol):

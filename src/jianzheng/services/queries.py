@@ -43,7 +43,8 @@ class Queries:
         with self.store.read() as session:
             return self._parties(session, lot_id)
 
-    def lots(self, actor: Actor, stage: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    def lots(self, actor: Actor, stage: str | None = None, limit: int = 50,
+             offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         where: dict[str, Any] = {}
         if stage:
             where["stage"] = stage
@@ -139,14 +140,15 @@ class Queries:
         with self.store.read() as session:
             parties = self._parties(session, lot_id)
             rows = session.rows("deposits", {"lot_id": lot_id}, order_by="paid_at")
-            if actor.role in (Role.STAFF, Role.SUPERVISOR) or (parties.opened and parties.tenderer_id == actor.party_id) \
-                    or (parties.opened and parties.agency_id == actor.party_id):
+            owner = actor.party_id in (parties.tenderer_id, parties.agency_id)
+            if actor.role in (Role.STAFF, Role.SUPERVISOR) or (parties.opened and owner):
                 return rows
             if actor.role is Role.BIDDER:
                 return [r for r in rows if r["bidder_id"] == actor.party_id]
             raise forbidden("您无权查看保证金", "You may not see the deposits")
 
-    def log(self, actor: Actor, filters: dict[str, Any], limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    def log(self, actor: Actor, filters: dict[str, Any], limit: int = 100,
+            offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         lot_id = filters.get("lot_id")
         with self.store.read() as session:
             parties = self._parties(session, lot_id) if lot_id else None

@@ -13,8 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from jianzheng.adapters.sql.metadata import metadata
-
 WRITE = "jianzheng_write"
 _PG_LOCK_KEY = 7_283_461  # any constant: the advisory lock that serialises appends
 
@@ -88,15 +86,23 @@ def install_append_only_guards(conn: sa.Connection, tables: tuple[str, ...] = AP
             conn.exec_driver_sql(statement)
 
 
-def create_schema(engine: sa.Engine) -> None:
-    """Create every table and the append-only triggers (idempotent)."""
-    # Import for the side effect of defining the tables on the shared metadata.
-    from jianzheng.adapters.sql import tables  # noqa: F401
+def alembic_config(url: str | None = None) -> Any:
+    """The Alembic configuration for jianzheng's migrations (no alembic.ini needed)."""
+    from alembic.config import Config
 
-    try:
-        from jianzheng.adapters.sql import ledger_tables  # noqa: F401
-    except ImportError:
-        pass
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def create_schema(engine: sa.Engine) -> None:
+    """Bring the schema to the newest migration and install the append-only triggers."""
+    from alembic import command
+
+    config = alembic_config()
     with engine.begin() as conn:
-        metadata.create_all(conn)
-        install_append_only_guards(conn, tuple(t for t in APPEND_ONLY_TABLES))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        install_append_only_guards(conn)

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from jianzheng.adapters.sql import event_store, projections
 from jianzheng.adapters.sql import tables as t
 from jianzheng.adapters.sql.database import WRITE
+from jianzheng.adapters.sql.ledger_store import SqlNodeStore
 from jianzheng.domain.calendar import parse_instant
 from jianzheng.domain.context import PartyFacts
 from jianzheng.domain.events import Envelope, EventDraft, WitnessedEvent, lot_stream
-from jianzheng.adapters.sql.ledger_store import SqlNodeStore
 from jianzheng.ledger import merkle
 from jianzheng.ledger.hashing import leaf_hash
 

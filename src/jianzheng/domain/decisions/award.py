@@ -73,9 +73,9 @@ def sign_contract(state: LotState, cmd: SignContract, ctx: Context) -> list[Even
     events = ctx.check("law46.contract-deadline", days <= p.periods.contract_within_days, stream,
                        {"awarded_at": iso(state.awarded_at), "signed_at": iso(ctx.now), "days": days,
                         "limit": p.periods.contract_within_days})
-    events += ctx.check("regs58.performance-bond",
-                        Decimal(cmd.performance_bond_fen) <= Decimal(cmd.price_fen) * p.limits.max_performance_bond_ratio,
-                        stream, {"performance_bond_fen": cmd.performance_bond_fen, "price_fen": cmd.price_fen})
+    bond_limit = Decimal(cmd.price_fen) * p.limits.max_performance_bond_ratio
+    events += ctx.check("regs58.performance-bond", Decimal(cmd.performance_bond_fen) <= bond_limit, stream,
+                        {"performance_bond_fen": cmd.performance_bond_fen, "price_fen": cmd.price_fen})
     return [event(state, "lot.contract_signed", {
         "contract_id": ctx.new_id("CON"), "bidder_id": state.awarded_bidder_id, "price_fen": cmd.price_fen,
         "performance_bond_fen": cmd.performance_bond_fen,

@@ -112,8 +112,8 @@ def accept_complaint(state: LotState, cmd: AcceptComplaint, ctx: Context) -> lis
                          {"complaint_id": cmd.complaint_id, "working_days": days, "limit": limit})
     if not cmd.accept:
         reason = require_text(cmd.reason, "reason", "不予受理理由", "reason for not accepting")
-        return [EventDraft("lot.complaint_rejected", stream, {"complaint_id": cmd.complaint_id, "reason": reason}),
-                *warnings]
+        rejected = {"complaint_id": cmd.complaint_id, "reason": reason}
+        return [EventDraft("lot.complaint_rejected", stream, rejected), *warnings]
     events = [EventDraft("lot.complaint_accepted", stream, {"complaint_id": cmd.complaint_id}), *warnings]
     if state.stage in SUSPENDABLE:
         events += _suspend(state, "complaint", cmd.complaint_id)
@@ -125,7 +125,8 @@ def decide_complaint(state: LotState, cmd: DecideComplaint, ctx: Context) -> lis
     if complaint is None:
         raise not_found("投诉", cmd.complaint_id)
     if complaint.status != "accepted" or complaint.accepted_at is None:
-        raise conflict("complaint.status", "只能对已受理的投诉作出处理决定", "Only an accepted complaint can be decided")
+        raise conflict("complaint.status", "只能对已受理的投诉作出处理决定",
+                       "Only an accepted complaint can be decided")
     decision = require_text(cmd.decision, "decision", "处理决定", "decision")
     limit = ctx.procedure.periods.complaint_decide_working_days
     days = working_days_between(complaint.accepted_at, ctx.now)

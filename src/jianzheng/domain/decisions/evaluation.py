@@ -83,7 +83,7 @@ def ranking(state: LotState) -> list[dict[str, Any]]:
     """Rank the valid bids; every member must have scored every valid bid (comprehensive)."""
     valid = [state.bids[b] for b in _valid_bids(state)]
     members = [m.person_id for m in state.committee]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for bid in valid:
         totals = [sum(state.scores[(p, bid.bid_id)].values()) for p in members if (p, bid.bid_id) in state.scores]
         mean = (sum(totals) * 100 // len(totals)) if totals else 0  # in 1/10000 point, exact enough

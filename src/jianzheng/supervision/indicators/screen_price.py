@@ -37,22 +37,22 @@ class Settings(IndicatorSettings):
         description="Minimum valid priced bids on a lot before its screens are judged.",
     )
     cv_max: float = Field(
-        default=0.0721,
+        default=0.0717,
         gt=0,
         description="Collusive region: coefficient of variation CV at most this.",
     )
     spd_max: float = Field(
-        default=0.197,
+        default=0.2589,
         gt=0,
         description="Collusive region: spread SPD = (bn − b1) / b1 at most this.",
     )
     rd_min: float = Field(
-        default=0.9327,
+        default=0.945,
         gt=0,
         description="Collusive region: relative distance RD = (b2 − b1) / s(b2…bn) at least this.",
     )
     rdnor_min: float = Field(
-        default=1.2217,
+        default=1.2317,
         gt=0,
         description="Collusive region: normalised distance RDNOR at least this.",
     )
@@ -144,11 +144,11 @@ def price_screens(ctx: Context, settings: Settings) -> list[Alert]:
                 ),
                 explanation_zh=(
                     f"{row['n']} 份有效报价中有 {row['votes']} 项价格筛查指标落入串标区间"
-                    f"（CV={row['CV']:.4f}, RD={_fmt(row['RD'])}）。"
+                    f"（CV={_fmt(row['CV'])}, RD={_fmt(row['RD'])}）。"
                 ),
                 explanation_en=(
                     f"{row['votes']} of 4 price screens of the {row['n']} valid bids fall in "
-                    f"the collusive region (CV={row['CV']:.4f}, RD={_fmt(row['RD'])})."
+                    f"the collusive region (CV={_fmt(row['CV'])}, RD={_fmt(row['RD'])})."
                 ),
                 evidence=(
                     evidence(

@@ -1,0 +1,1 @@
+"""Alembic migrations of jianzheng's schema (SQLite and PostgreSQL)."""
