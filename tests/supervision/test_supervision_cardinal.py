@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from supervision_paths import CARDINAL
 
 from jianzheng.adapters.ocds.frames import frames_from_file
 from jianzheng.supervision import Alert, run_batch
-from supervision_paths import CARDINAL
 
 IMPLEMENTED = {"R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R058"}
 

@@ -123,11 +123,18 @@ def announce(world: TenderWorld, lot_id: str, deposit_fen: int = 10_000_000) -> 
         now, now + timedelta(days=7), now + timedelta(days=21), "招标公告：滇池路改造工程第一标段"))
 
 
+def basic_account(world: TenderWorld, party_id: str) -> str:
+    """The company's basic bank account, from which its deposits must come (Regs 26)."""
+    rows = world.services.queries.parties(world.actors["staff"])
+    return str(next(r["basic_account"] for r in rows if r["party_id"] == party_id))
+
+
 def bid(world: TenderWorld, lot_id: str, bidder: str, price_fen: int) -> None:
     p = world.platform
     actor = world.actors[bidder]
     p.lot_command(actor, lot_id, c.RegisterBidder())
-    p.lot_command(actor, lot_id, c.PayDeposit(10_000_000, f"6222{0:012d}", "中国建设银行"))
+    account = basic_account(world, world.parties[bidder])
+    p.lot_command(actor, lot_id, c.PayDeposit(10_000_000, account, "中国建设银行"))
     p.submit_bid(actor, lot_id, {
         "price_fen": price_fen, "project_manager_id": world.persons[f"pm{bidder[-1]}"], "duration_days": 300,
         "quality": "合格", "technical_proposal": f"{bidder} 的施工组织设计",

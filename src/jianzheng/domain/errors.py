@@ -11,7 +11,10 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 
-@dataclass(frozen=True)
+# Not frozen: `contextlib.contextmanager` assigns `__traceback__` when an exception passes
+# through a `with` block (e.g. `store.read()`), which a frozen dataclass refuses, turning
+# every refusal there into a FrozenInstanceError. eq=False keeps identity hashing.
+@dataclass(eq=False)
 class Refusal(Exception):
     """A command the domain will not carry out.
 

@@ -221,7 +221,7 @@ class Platform:
         user_id = self.ids("U")
 
         def decide_in(session: WriteSession, ctx: Context) -> list[EventDraft]:
-            if session.exists("users", name):
+            if session.exists("username", name):
                 raise Refusal("user.exists", f"用户名已被使用：{name}", f"The username is taken: {name}",
                               field="username", status=409)
             if party_id and not session.exists("parties", party_id):

@@ -180,6 +180,17 @@ class Queries:
             rows = [{k: r[k] for k in keep} for r in rows]
         return rows
 
+    def party(self, actor: Actor, party_id: str) -> dict[str, Any]:
+        """One company; its accounts and contacts only for staff, supervisors and the company itself."""
+        with self.store.read() as session:
+            row = session.row("parties", party_id)
+        if row is None:
+            raise not_found("单位", party_id)
+        if not may_see_personal_data(actor) and actor.party_id != party_id:
+            keep = ("party_id", "name", "credit_code", "kind", "qualifications")
+            row = {k: row[k] for k in keep}
+        return row
+
     def persons(self, actor: Actor) -> list[dict[str, Any]]:
         if actor.role not in (Role.STAFF, Role.SUPERVISOR):
             raise forbidden("您无权查看人员信息", "You may not see people's records")

@@ -234,3 +234,39 @@ def validate_frames(frames: Frames | Mapping[str, pl.DataFrame]) -> Frames:
     for name in SCHEMAS:
         _check(name, parts[name])
     return Frames(parts["lots"], parts["bids"], parts["awards"], parts["parties"])
+
+
+def _parse_value(value: object, dtype: pl.DataType) -> object:
+    if isinstance(dtype, pl.Datetime) and isinstance(value, str):
+        from datetime import datetime
+
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            raise FrameSchemaError(
+                f"时间 {value} 缺少时区。 / Datetime {value} has no time zone."
+            )
+        return parsed
+    return value
+
+
+def frames_from_records(records: Mapping[str, list[dict[str, object]]]) -> Frames:
+    """Frames from plain records (e.g. JSON fixtures): missing frames are empty, missing
+    nullable columns are null, ISO 8601 strings become UTC datetimes. The result is validated.
+    """
+    built: dict[str, pl.DataFrame] = {}
+    for name, schema in SCHEMAS.items():
+        full = {**schema, **OPTIONAL_SCHEMAS.get(name, {})}
+        rows = records.get(name, [])
+        unknown = sorted({k for row in rows for k in row} - set(full))
+        if unknown:
+            raise FrameSchemaError(
+                f"分析帧 {name} 中有未知列：{', '.join(unknown)}。"
+                f" / Frame {name} has unknown columns: {', '.join(unknown)}."
+            )
+        columns = {
+            column: [_parse_value(row.get(column), dtype) for row in rows]
+            for column, dtype in full.items()
+        }
+        frame = pl.DataFrame(columns, schema=full)
+        built[name] = frame
+    return validate_frames(built)

@@ -57,8 +57,11 @@ class SqlWriteSession:
         ) for r in rows}
 
     def exists(self, kind: str, key: str) -> bool:
-        table = TABLES[kind]
-        column = table.c[_KEYS[kind]] if kind in _KEYS else table.c.username
+        # "username" looks a user up by name; every other kind by its table's key.
+        if kind == "username":
+            column = t.users.c.username
+        else:
+            column = TABLES[kind].c[_KEYS[kind]]
         return self.conn.execute(sa.select(sa.literal(1)).where(column == key)).first() is not None
 
     def append(self, drafts: list[EventDraft], envelope: Envelope) -> list[WitnessedEvent]:

@@ -52,9 +52,7 @@ class Settings(IndicatorSettings):
     )
 
 
-def _flag(
-    table: pl.DataFrame, role: Role, settings: Settings
-) -> list[Alert]:
+def _flag(table: pl.DataFrame, role: Role, settings: Settings) -> list[Alert]:
     if table.height == 0:
         return []
     if settings.threshold is not None:
@@ -117,7 +115,11 @@ def excessive_disqualified_bids(ctx: Context, settings: Settings) -> list[Alert]
     lots = ctx.lots_in_scope().select("lot_id", "tenderer_id", "agency_id")
     per_lot = per_lot.join(lots, on="lot_id")
     alerts: list[Alert] = []
-    for column, role in (("tenderer_id", "tenderer"), ("agency_id", "agency")):
+    organisations: tuple[tuple[str, Role], ...] = (
+        ("tenderer_id", "tenderer"),
+        ("agency_id", "agency"),
+    )
+    for column, role in organisations:
         table = (
             per_lot.filter(pl.col(column).is_not_null())
             .group_by(column)
@@ -130,7 +132,7 @@ def excessive_disqualified_bids(ctx: Context, settings: Settings) -> list[Alert]
             .filter(pl.col("lot_ids").list.len() >= settings.minimum_lots)
             .with_columns((pl.col("disqualified") / pl.col("submitted")).alias("ratio"))
         )
-        alerts.extend(_flag(table, role, settings))  # type: ignore[arg-type]
+        alerts.extend(_flag(table, role, settings))
     bidders = (
         submitted.filter(pl.col("bidder_id").is_not_null())
         .group_by("bidder_id")

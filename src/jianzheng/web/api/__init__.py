@@ -1,0 +1,1 @@
+"""The JSON API routers, one module per area of the platform."""
