@@ -52,11 +52,9 @@ DATASETS = (
     Dataset("Brazil", "DB_Collusion_Brazil_processed.csv", "collusive"),
     Dataset("Italy", "DB_Collusion_Italy_processed.csv", "collusive"),
     Dataset("Japan (Okinawa)", "DB_Collusion_Japan_processed.csv", "collusive"),
-    Dataset("Japan (Okinawa), pre/post inspection", "DB_Collusion_Japan_processed.csv",
-            "pre_inspection"),
+    Dataset("Japan (Okinawa), pre/post inspection", "DB_Collusion_Japan_processed.csv", "pre_inspection"),
     Dataset("USA (Ohio milk)", "DB_Collusion_America_processed.csv", "collusive"),
-    Dataset("Switzerland (GR, See-Gaster)",
-            "DB_Collusion_Switzerland_GR_and_See-Gaster_processed.csv", "collusive"),
+    Dataset("Switzerland (GR, See-Gaster)", "DB_Collusion_Switzerland_GR_and_See-Gaster_processed.csv", "collusive"),
     Dataset("Switzerland (Ticino)", "DB_Collusion_Switzerland_Ticino_processed.csv", "collusive"),
 )
 
@@ -91,9 +89,7 @@ def feature_matrix(tenders: pl.DataFrame) -> npt.NDArray[np.float64]:
     return np.asarray(matrix, dtype=np.float64)
 
 
-def impute(train: npt.NDArray[np.float64], *others: npt.NDArray[np.float64]) -> list[
-    npt.NDArray[np.float64]
-]:
+def impute(train: npt.NDArray[np.float64], *others: npt.NDArray[np.float64]) -> list[npt.NDArray[np.float64]]:
     """Replace NaN by the training medians (screens are undefined when all bids are equal)."""
     medians = np.nanmedian(np.where(np.isfinite(train), train, np.nan), axis=0)
     medians = np.where(np.isfinite(medians), medians, 0.0)
@@ -114,14 +110,10 @@ class Scores:
     auc: float
 
     def row(self) -> str:
-        return (
-            f"acc {self.accuracy:6.1%}  recall {self.recall:6.1%}  "
-            f"FPR {self.fpr:6.1%}  AUC {self.auc:5.3f}"
-        )
+        return f"acc {self.accuracy:6.1%}  recall {self.recall:6.1%}  FPR {self.fpr:6.1%}  AUC {self.auc:5.3f}"
 
 
-def score(y: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64],
-          ranking: npt.NDArray[np.float64]) -> Scores:
+def score(y: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], ranking: npt.NDArray[np.float64]) -> Scores:
     positives = y == 1
     negatives = ~positives
     recall = float((predicted[positives] == 1).mean()) if positives.any() else float("nan")
@@ -147,8 +139,7 @@ def cross_validate(tenders: pl.DataFrame, repeats: int, trees: int) -> Scores:
         model = forest(trees, seed=k).fit(x_train, y[train])
         proba = model.predict_proba(x_test)[:, 1]
         results.append(score(y[test], (proba >= 0.5).astype(np.int64), proba))
-    return Scores(*(float(np.nanmean([getattr(r, f) for r in results]))
-                    for f in ("accuracy", "recall", "fpr", "auc")))
+    return Scores(*(float(np.nanmean([getattr(r, f) for r in results])) for f in ("accuracy", "recall", "fpr", "auc")))
 
 
 def threshold_indicator(tenders: pl.DataFrame) -> Scores:
@@ -189,12 +180,16 @@ def main() -> int:
             print(f"SKIP {dataset.name}: {dataset.file} not found")
             continue
         tenders[dataset.name] = load_tenders(dataset, args.data)
-    print(f"Tender-level results, tenders with >= {MIN_BIDS} bids; random forest "
-          f"({args.trees} trees), stratified 5-fold CV repeated {args.repeats}x.\n")
+    print(
+        f"Tender-level results, tenders with >= {MIN_BIDS} bids; random forest "
+        f"({args.trees} trees), stratified 5-fold CV repeated {args.repeats}x.\n"
+    )
     for name, frame in tenders.items():
         majority = max(frame["y"].mean() or 0.0, 1 - (frame["y"].mean() or 0.0))
-        print(f"{name}: {frame.height} tenders, {frame['y'].mean():.1%} collusive "
-              f"(majority-class accuracy {majority:.1%})")
+        print(
+            f"{name}: {frame.height} tenders, {frame['y'].mean():.1%} collusive "
+            f"(majority-class accuracy {majority:.1%})"
+        )
         print(f"  random forest CV      {cross_validate(frame, args.repeats, args.trees).row()}")
         print(f"  SCREEN-PRICE rule     {threshold_indicator(frame).row()}")
     print("\nPooled forest, leave one dataset out (how SCREEN-MODEL fares on an unseen market):")

@@ -37,30 +37,36 @@ def synthetic_frames(n_lots: int, n_bids: int, seed: int = 7) -> Frames:
     periods = rng.choice([10, 20, 21, 25, 30], n_lots, p=[0.05, 0.5, 0.2, 0.15, 0.1])
     deadlines = starts + periods * day_us
     estimated = rng.integers(1_000_000, 500_000_000, n_lots) * 100
-    lots = pl.DataFrame(
-        {
-            "lot_id": lot_ids,
-            "project_id": np.char.add("P", (lot_idx // 2).astype(str)),
-            "title": np.char.add("标段 ", lot_idx.astype(str)),
-            "category": rng.choice(["works", "goods", "services"], n_lots),
-            "procurement_method": rng.choice(["open", "selective"], n_lots, p=[0.8, 0.2]),
-            "estimated_price_fen": estimated,
-            "currency": np.full(n_lots, "CNY"),
-            "tender_start": starts,
-            "bid_deadline": deadlines,
-            "opened_at": deadlines,
-            "awarded_at": deadlines + 7 * day_us,
-            "tenderer_id": np.char.add("T", rng.integers(0, n_tenderers, n_lots).astype(str)),
-            "agency_id": np.char.add("A", rng.integers(0, n_tenderers // 2, n_lots).astype(str)),
-            "stage": rng.choice(["awarded", "cancelled"], n_lots, p=[0.98, 0.02]),
-            "state_funded": rng.random(n_lots) < 0.6,
-            "source": np.full(n_lots, "platform"),
-            "event_seq": lot_idx * 20,
-        }
-    ).with_columns(
-        [pl.col(c).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-         for c in ("tender_start", "bid_deadline", "opened_at", "awarded_at")]
-    ).cast(LOTS_SCHEMA)  # type: ignore[arg-type]
+    lots = (
+        pl.DataFrame(
+            {
+                "lot_id": lot_ids,
+                "project_id": np.char.add("P", (lot_idx // 2).astype(str)),
+                "title": np.char.add("标段 ", lot_idx.astype(str)),
+                "category": rng.choice(["works", "goods", "services"], n_lots),
+                "procurement_method": rng.choice(["open", "selective"], n_lots, p=[0.8, 0.2]),
+                "estimated_price_fen": estimated,
+                "currency": np.full(n_lots, "CNY"),
+                "tender_start": starts,
+                "bid_deadline": deadlines,
+                "opened_at": deadlines,
+                "awarded_at": deadlines + 7 * day_us,
+                "tenderer_id": np.char.add("T", rng.integers(0, n_tenderers, n_lots).astype(str)),
+                "agency_id": np.char.add("A", rng.integers(0, n_tenderers // 2, n_lots).astype(str)),
+                "stage": rng.choice(["awarded", "cancelled"], n_lots, p=[0.98, 0.02]),
+                "state_funded": rng.random(n_lots) < 0.6,
+                "source": np.full(n_lots, "platform"),
+                "event_seq": lot_idx * 20,
+            }
+        )
+        .with_columns(
+            [
+                pl.col(c).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+                for c in ("tender_start", "bid_deadline", "opened_at", "awarded_at")
+            ]
+        )
+        .cast(LOTS_SCHEMA)
+    )  # type: ignore[arg-type]
 
     # Bids: every lot gets at least one, the rest spread at random.
     bid_lot = np.concatenate([lot_idx, rng.integers(0, n_lots, n_bids - n_lots)])
@@ -73,7 +79,8 @@ def synthetic_frames(n_lots: int, n_bids: int, seed: int = 7) -> Frames:
     price_fen = np.round(price).astype(np.int64)
     status = rng.choice(
         ["valid", "disqualified", "withdrawn", "failed_decryption", "pending"],
-        n_bids, p=[0.88, 0.08, 0.02, 0.01, 0.01],
+        n_bids,
+        p=[0.88, 0.08, 0.02, 0.01, 0.01],
     )
     bidder = rng.integers(0, n_bidders, n_bids)
     submitted = deadlines[bid_lot] - rng.integers(60, 5 * 86_400, n_bids) * 1_000_000
@@ -135,8 +142,10 @@ def main() -> int:
     t0 = time.perf_counter()
     frames = synthetic_frames(args.lots, args.bids)
     t1 = time.perf_counter()
-    print(f"generated {frames.lots.height:,} lots, {frames.bids.height:,} bids, "
-          f"{frames.awards.height:,} awards in {t1 - t0:.1f} s (peak {peak_mb():,.0f} MB)")
+    print(
+        f"generated {frames.lots.height:,} lots, {frames.bids.height:,} bids, "
+        f"{frames.awards.height:,} awards in {t1 - t0:.1f} s (peak {peak_mb():,.0f} MB)"
+    )
     codes = list(all_indicators())
     timings: dict[str, float] = {}
     last = [time.perf_counter(), ""]
@@ -153,8 +162,10 @@ def main() -> int:
     for code, seconds in timings.items():
         print(f"  {code:<14} {seconds:6.2f} s")
     print(f"batch: {len(codes)} indicators, {len(alerts):,} alerts in {t3 - t2:.1f} s")
-    print("alerts per indicator: " + ", ".join(
-        f"{k} {v:,}" for k, v in sorted(Counter(a.indicator for a in alerts).items())))
+    print(
+        "alerts per indicator: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(Counter(a.indicator for a in alerts).items()))
+    )
     print(f"peak resident memory {peak_mb():,.0f} MB")
     return 0
 

@@ -61,8 +61,9 @@ def equal_weights(tenders: pl.DataFrame) -> npt.NDArray[np.float64]:
     return weights
 
 
-def youden_cut(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64],
-               w: npt.NDArray[np.float64], direction: str) -> dict[str, float]:
+def youden_cut(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], w: npt.NDArray[np.float64], direction: str
+) -> dict[str, float]:
     ok = np.isfinite(x)
     best = {"j": -1.0, "cut": float("nan"), "tpr": 0.0, "fpr": 0.0}
     for cut in np.unique(np.round(np.nanquantile(x[ok], np.linspace(0.01, 0.99, 197)), 4)):
@@ -77,8 +78,9 @@ def youden_cut(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64],
 def calibrate(tenders: pl.DataFrame) -> dict[str, Any]:
     y = tenders["y"].to_numpy().astype(np.int64)
     w = equal_weights(tenders)
-    cuts = {name: {"direction": d, **youden_cut(tenders[name].to_numpy().astype(np.float64),
-                                                y, w, d)} for name, d in RULE}
+    cuts = {
+        name: {"direction": d, **youden_cut(tenders[name].to_numpy().astype(np.float64), y, w, d)} for name, d in RULE
+    }
     votes = np.zeros(tenders.height)
     for name, d in RULE:
         x = tenders[name].to_numpy().astype(np.float64)
@@ -97,8 +99,9 @@ def calibrate(tenders: pl.DataFrame) -> dict[str, Any]:
     return {"cuts": cuts, "min_votes": best_k, "votes_table": table}
 
 
-def export_forest(model: RandomForestClassifier, medians: npt.NDArray[np.float64],
-                  metadata: dict[str, Any]) -> dict[str, Any]:
+def export_forest(
+    model: RandomForestClassifier, medians: npt.NDArray[np.float64], metadata: dict[str, Any]
+) -> dict[str, Any]:
     trees = []
     for estimator in model.estimators_:
         t = estimator.tree_
@@ -106,16 +109,24 @@ def export_forest(model: RandomForestClassifier, medians: npt.NDArray[np.float64
         totals = value.sum(axis=1)
         positive = list(model.classes_).index(1)
         proba = np.where(totals > 0, value[:, positive] / np.where(totals > 0, totals, 1), 0.0)
-        trees.append({
-            "feature": [int(f) if f >= 0 else -1 for f in t.feature],
-            "threshold": [float(np.float32(v)) if f >= 0 else 0.0
-                          for f, v in zip(t.feature, t.threshold, strict=True)],
-            "left": [int(v) for v in t.children_left],
-            "right": [int(v) for v in t.children_right],
-            "probability": [round(float(p), 6) for p in proba],
-        })
-    return {"format": "jianzheng-forest-v1", "features": list(FEATURES),
-            "medians": [float(m) for m in medians], "trees": trees, "metadata": metadata}
+        trees.append(
+            {
+                "feature": [int(f) if f >= 0 else -1 for f in t.feature],
+                "threshold": [
+                    float(np.float32(v)) if f >= 0 else 0.0 for f, v in zip(t.feature, t.threshold, strict=True)
+                ],
+                "left": [int(v) for v in t.children_left],
+                "right": [int(v) for v in t.children_right],
+                "probability": [round(float(p), 6) for p in proba],
+            }
+        )
+    return {
+        "format": "jianzheng-forest-v1",
+        "features": list(FEATURES),
+        "medians": [float(m) for m in medians],
+        "trees": trees,
+        "metadata": metadata,
+    }
 
 
 def grouped_cv(tenders: pl.DataFrame, repeats: int) -> Scores:
@@ -125,11 +136,10 @@ def grouped_cv(tenders: pl.DataFrame, repeats: int) -> Scores:
     results = []
     for k, (train, test) in enumerate(folds.split(x, y)):
         x_train, x_test = impute(x[train], x[test])
-        model = RandomForestClassifier(**FOREST, random_state=k, n_jobs=2)  # type: ignore[arg-type]
+        model = RandomForestClassifier(**FOREST, random_state=k, n_jobs=2)
         proba = model.fit(x_train, y[train]).predict_proba(x_test)[:, 1]
         results.append(score(y[test], (proba >= 0.5).astype(np.int64), proba))
-    return Scores(*(float(np.nanmean([getattr(r, f) for r in results]))
-                    for f in ("accuracy", "recall", "fpr", "auc")))
+    return Scores(*(float(np.nanmean([getattr(r, f) for r in results])) for f in ("accuracy", "recall", "fpr", "auc")))
 
 
 def main() -> int:
@@ -141,11 +151,10 @@ def main() -> int:
     pooled = pl.concat(list(per_dataset.values()))
     calibration = calibrate(pooled)
 
-    x_all, = impute(feature_matrix(pooled))
-    medians = np.nanmedian(np.where(np.isfinite(feature_matrix(pooled)),
-                                    feature_matrix(pooled), np.nan), axis=0)
+    (x_all,) = impute(feature_matrix(pooled))
+    medians = np.nanmedian(np.where(np.isfinite(feature_matrix(pooled)), feature_matrix(pooled), np.nan), axis=0)
     weights = equal_weights(pooled)
-    model = RandomForestClassifier(**FOREST, random_state=SEED, n_jobs=2)  # type: ignore[arg-type]
+    model = RandomForestClassifier(**FOREST, random_state=SEED, n_jobs=2)
     model.fit(x_all, pooled["y"].to_numpy(), sample_weight=weights)
 
     cv = {name: grouped_cv(frame, repeats=3) for name, frame in per_dataset.items()}
@@ -153,23 +162,35 @@ def main() -> int:
     for name, frame in per_dataset.items():
         train = pl.concat([f for n, f in per_dataset.items() if n != name])
         x_train, x_test = impute(feature_matrix(train), feature_matrix(frame))
-        held = RandomForestClassifier(**FOREST, random_state=SEED, n_jobs=2)  # type: ignore[arg-type]
+        held = RandomForestClassifier(**FOREST, random_state=SEED, n_jobs=2)
         held.fit(x_train, train["y"].to_numpy(), sample_weight=equal_weights(train))
         proba = held.predict_proba(x_test)[:, 1]
         y = frame["y"].to_numpy().astype(np.int64)
         lodo[name] = score(y, (proba >= 0.5).astype(np.int64), proba)
 
-    trained_on = (f"{pooled.height} tenders (>= {MIN_BIDS} bids) from "
-                  f"{len(per_dataset)} markets, García Rodríguez et al. (2022) data")
+    trained_on = (
+        f"{pooled.height} tenders (>= {MIN_BIDS} bids) from "
+        f"{len(per_dataset)} markets, García Rodríguez et al. (2022) data"
+    )
     MODELS.mkdir(parents=True, exist_ok=True)
-    forest_json = export_forest(model, medians, {
-        "trained_on": trained_on, "sklearn_params": FOREST, "random_state": SEED,
-        "sample_weight": "equal per market and class", "label": "Collusive_competitor (tender)",
-    })
+    forest_json = export_forest(
+        model,
+        medians,
+        {
+            "trained_on": trained_on,
+            "sklearn_params": FOREST,
+            "random_state": SEED,
+            "sample_weight": "equal per market and class",
+            "label": "Collusive_competitor (tender)",
+        },
+    )
     (MODELS / "screen_forest.json").write_text(json.dumps(forest_json, separators=(",", ":")))
-    thresholds = {"source": "benchmarks/train_screen_model.py", "trained_on": trained_on,
-                  "method": "Youden's J per screen, markets and classes weighted equally; "
-                            "min_votes maximises balanced accuracy", **calibration}
+    thresholds = {
+        "source": "benchmarks/train_screen_model.py",
+        "trained_on": trained_on,
+        "method": "Youden's J per screen, markets and classes weighted equally; min_votes maximises balanced accuracy",
+        **calibration,
+    }
     (MODELS / "screen_thresholds.json").write_text(json.dumps(thresholds, indent=2) + "\n")
 
     lines = [
@@ -196,13 +217,17 @@ def main() -> int:
         "",
         "| screen | collusive if | cut | TPR | FPR |",
         "|---|---|---|---|---|",
-        *(f"| {n} | {'≤' if c['direction'] == 'low' else '≥'} | {c['cut']:.4f} | "
-          f"{c['tpr']:.1%} | {c['fpr']:.1%} |" for n, c in calibration["cuts"].items()),
+        *(
+            f"| {n} | {'≤' if c['direction'] == 'low' else '≥'} | {c['cut']:.4f} | {c['tpr']:.1%} | {c['fpr']:.1%} |"
+            for n, c in calibration["cuts"].items()
+        ),
         "",
         "| min_votes | TPR | FPR | balanced accuracy |",
         "|---|---|---|---|",
-        *(f"| {r['min_votes']} | {r['tpr']:.1%} | {r['fpr']:.1%} | "
-          f"{r['balanced_accuracy']:.3f} |" for r in calibration["votes_table"]),
+        *(
+            f"| {r['min_votes']} | {r['tpr']:.1%} | {r['fpr']:.1%} | {r['balanced_accuracy']:.3f} |"
+            for r in calibration["votes_table"]
+        ),
         "",
         f"Chosen: min_votes = {calibration['min_votes']} (rates weighted equally per market).",
         "",
@@ -220,15 +245,13 @@ def main() -> int:
         "",
         "| market | accuracy | recall | FPR | AUC |",
         "|---|---|---|---|---|",
-        *(f"| {n} | {s.accuracy:.1%} | {s.recall:.1%} | {s.fpr:.1%} | {s.auc:.3f} |"
-          for n, s in cv.items()),
+        *(f"| {n} | {s.accuracy:.1%} | {s.recall:.1%} | {s.fpr:.1%} | {s.auc:.3f} |" for n, s in cv.items()),
         "",
         "### Leave one market out (the shipped model's situation on a new market)",
         "",
         "| held-out market | accuracy | recall | FPR | AUC |",
         "|---|---|---|---|---|",
-        *(f"| {n} | {s.accuracy:.1%} | {s.recall:.1%} | {s.fpr:.1%} | {s.auc:.3f} |"
-          for n, s in lodo.items()),
+        *(f"| {n} | {s.accuracy:.1%} | {s.recall:.1%} | {s.fpr:.1%} | {s.auc:.3f} |" for n, s in lodo.items()),
         "",
         "Screens separate collusive from competitive tenders well *within* a market and",
         "poorly *across* markets: price levels, bidder numbers and cartel styles differ. The",

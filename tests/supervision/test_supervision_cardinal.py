@@ -77,9 +77,7 @@ def as_cardinal(alerts: list[Alert]) -> dict[str, dict[str, dict[str, float]]]:
     for alert in alerts:
         assert alert.value is not None
         if alert.subject == "lot":
-            result.setdefault("OCID", {}).setdefault(alert.subject_id, {})[alert.indicator] = (
-                alert.value
-            )
+            result.setdefault("OCID", {}).setdefault(alert.subject_id, {})[alert.indicator] = alert.value
             roles, value = TENDERER_ROLES.get(alert.indicator, ((), 0.0))
             for party in alert.parties:
                 if party.role in roles:

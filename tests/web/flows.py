@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from typing import Any
@@ -36,12 +37,13 @@ def upload(api: Api, who: str, name: str, data: bytes) -> dict[str, Any]:
     return body
 
 
-def prepare(api: Api, lot_id: str, version: int = 1) -> None:
+def prepare(api: Api, lot_id: str, round_no: int = 1) -> None:
     """Documents compiled by the agency, confirmed by the tenderer, filed by the supervisor, announced."""
-    doc = upload(api, "agency", "招标文件.pdf", b"%PDF tender documents " + lot_id.encode() + bytes([version]))
-    api.ok("agency", "POST", f"/lots/{lot_id}/documents", json={
+    doc = upload(api, "agency", "招标文件.pdf", b"%PDF tender documents " + lot_id.encode() + bytes([round_no]))
+    compiled = api.ok("agency", "POST", f"/lots/{lot_id}/documents", json={
         "document": doc, "method": "comprehensive", "factors": EVALUATION_FACTORS, "deposit_fen": 10_000_000})
     assert api.stage(lot_id) == "documents_compiled"
+    version = compiled["events"][0]["payload"]["version"]
     api.ok("tenderer", "POST", f"/lots/{lot_id}/documents/confirm", json={"version": version})
     assert api.stage(lot_id) == "documents_confirmed"
     api.ok("supervisor", "POST", f"/lots/{lot_id}/documents/filing", json={"accept": True, "remark": "备案通过"})
@@ -76,8 +78,9 @@ def submit(api: Api, lot_id: str, bidder: str, price_fen: int, multipart: bool =
     if multipart:
         return api.post(bidder, f"/lots/{lot_id}/bids/upload", data={"content": json.dumps(content)},
                         files=[("files", ("投标文件.pdf", f"bid of {bidder}".encode(), "application/pdf"))])
+    data = base64.b64encode(f"bid of {bidder}".encode()).decode()
     return api.post(bidder, f"/lots/{lot_id}/bids", json={"content": content, "documents": [
-        {"name": "投标文件.pdf", "data_base64": "YmlkIG9m" + bidder.encode().hex(), "media_type": "application/pdf"}]})
+        {"name": "投标文件.pdf", "data_base64": data, "media_type": "application/pdf"}]})
 
 
 def bid(api: Api, lot_id: str, bidder: str, price_fen: int, multipart: bool = False) -> None:

@@ -41,9 +41,7 @@ def clean_json(value: Any) -> JsonValue:
         return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise AlertDataError(
-                f"证据中含有非有限数值 {value}。 / Evidence holds a non-finite number {value}."
-            )
+            raise AlertDataError(f"证据中含有非有限数值 {value}。 / Evidence holds a non-finite number {value}.")
         return round(value, 10)
     if isinstance(value, Mapping):
         return {str(k): clean_json(v) for k, v in value.items()}
@@ -110,9 +108,7 @@ class Alert:
                 f" / Severity {self.severity} is not one of {SEVERITIES}."
             )
         if self.value is not None and not math.isfinite(self.value):
-            raise AlertDataError(
-                f"预警值 {self.value} 不是有限数。 / Alert value {self.value} is not finite."
-            )
+            raise AlertDataError(f"预警值 {self.value} 不是有限数。 / Alert value {self.value} is not finite.")
         for item in self.evidence:
             clean_json(item.value)
 

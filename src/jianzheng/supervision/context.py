@@ -38,9 +38,7 @@ class Context:
             if g.excluded_procurement_method_details:
                 lots = lots.filter(
                     pl.col("procurement_method_details").is_null()
-                    | ~pl.col("procurement_method_details").is_in(
-                        list(g.excluded_procurement_method_details)
-                    )
+                    | ~pl.col("procurement_method_details").is_in(list(g.excluded_procurement_method_details))
                 )
             return lots
 
@@ -56,13 +54,11 @@ class Context:
             lots = self.lots_in_scope()
             if g.price_comparison_procurement_method_details:
                 lots = lots.filter(
-                    details.is_not_null()
-                    & details.is_in(list(g.price_comparison_procurement_method_details))
+                    details.is_not_null() & details.is_in(list(g.price_comparison_procurement_method_details))
                 )
             elif g.no_price_comparison_procurement_method_details:
                 lots = lots.filter(
-                    details.is_null()
-                    | ~details.is_in(list(g.no_price_comparison_procurement_method_details))
+                    details.is_null() | ~details.is_in(list(g.no_price_comparison_procurement_method_details))
                 )
             return lots["lot_id"]
 

@@ -46,8 +46,7 @@ class Forest:
         x = np.array(x, dtype=np.float64, copy=True)
         if x.ndim != 2 or x.shape[1] != len(self.features):
             raise ModelFileError(
-                f"特征矩阵应有 {len(self.features)} 列。"
-                f" / The feature matrix must have {len(self.features)} columns."
+                f"特征矩阵应有 {len(self.features)} 列。 / The feature matrix must have {len(self.features)} columns."
             )
         missing = ~np.isfinite(x)
         if missing.any():
@@ -70,9 +69,7 @@ class Forest:
 
 def forest_from_json(data: dict[str, Any]) -> Forest:
     if data.get("format") != FORMAT:
-        raise ModelFileError(
-            f"模型文件格式应为 {FORMAT}。 / The model file format must be {FORMAT}."
-        )
+        raise ModelFileError(f"模型文件格式应为 {FORMAT}。 / The model file format must be {FORMAT}.")
     features = tuple(str(f) for f in data["features"])
     trees = []
     for raw in data["trees"]:
@@ -83,8 +80,7 @@ def forest_from_json(data: dict[str, Any]) -> Forest:
             right=np.asarray(raw["right"], dtype=np.int64),
             probability=np.asarray(raw["probability"], dtype=np.float64),
         )
-        sizes = {a.size for a in (tree.feature, tree.threshold, tree.left, tree.right,
-                                  tree.probability)}
+        sizes = {a.size for a in (tree.feature, tree.threshold, tree.left, tree.right, tree.probability)}
         if len(sizes) != 1 or int(tree.feature.max(initial=-1)) >= len(features):
             raise ModelFileError("模型树结构不一致。 / A tree in the model file is inconsistent.")
         trees.append(tree)
@@ -105,7 +101,5 @@ def shipped_forest() -> Forest:
     try:
         data = json.loads(resource.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise ModelFileError(
-            f"找不到模型文件 {MODEL_RESOURCE}。 / Model file {MODEL_RESOURCE} not found."
-        ) from error
+        raise ModelFileError(f"找不到模型文件 {MODEL_RESOURCE}。 / Model file {MODEL_RESOURCE} not found.") from error
     return forest_from_json(data)

@@ -228,9 +228,7 @@ def validate_frames(frames: Frames | Mapping[str, pl.DataFrame]) -> Frames:
         parts = dict(frames)
         for name in SCHEMAS:
             if name not in parts:
-                raise FrameSchemaError(
-                    f"缺少分析帧 {name}。 / The {name} frame is missing."
-                )
+                raise FrameSchemaError(f"缺少分析帧 {name}。 / The {name} frame is missing.")
     for name in SCHEMAS:
         _check(name, parts[name])
     return Frames(parts["lots"], parts["bids"], parts["awards"], parts["parties"])
@@ -242,9 +240,7 @@ def _parse_value(value: object, dtype: pl.DataType) -> object:
 
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
-            raise FrameSchemaError(
-                f"时间 {value} 缺少时区。 / Datetime {value} has no time zone."
-            )
+            raise FrameSchemaError(f"时间 {value} 缺少时区。 / Datetime {value} has no time zone.")
         return parsed
     return value
 
@@ -263,10 +259,7 @@ def frames_from_records(records: Mapping[str, list[dict[str, object]]]) -> Frame
                 f"分析帧 {name} 中有未知列：{', '.join(unknown)}。"
                 f" / Frame {name} has unknown columns: {', '.join(unknown)}."
             )
-        columns = {
-            column: [_parse_value(row.get(column), dtype) for row in rows]
-            for column, dtype in full.items()
-        }
+        columns = {column: [_parse_value(row.get(column), dtype) for row in rows] for column, dtype in full.items()}
         frame = pl.DataFrame(columns, schema=full)
         built[name] = frame
     return validate_frames(built)

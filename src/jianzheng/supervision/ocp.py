@@ -87,9 +87,7 @@ def second_lowest_ratios(ctx: Context) -> pl.DataFrame:
         other = best.filter(~pl.col("is_winner")).drop("is_winner")
         joined = win.join(other, on="lot_id", suffix="_2")
         return (
-            joined.filter(
-                (pl.col("price_fen") > 0) & (pl.col("price_fen_2") >= pl.col("price_fen"))
-            )
+            joined.filter((pl.col("price_fen") > 0) & (pl.col("price_fen_2") >= pl.col("price_fen")))
             .select(
                 "lot_id",
                 pl.col("bidder_id").alias("winner_id"),

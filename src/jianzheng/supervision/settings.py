@@ -42,8 +42,7 @@ class GlobalSettings(IndicatorSettings):
     )
     price_comparison_procurement_method_details: tuple[str, ...] = Field(
         default=(),
-        description="If not empty, price indicators only read lots whose "
-        "procurement_method_details is one of these.",
+        description="If not empty, price indicators only read lots whose procurement_method_details is one of these.",
     )
 
 
@@ -59,9 +58,7 @@ def build_settings(code: str, model: type[S], override: Mapping[str, Any] | None
     try:
         return model.model_validate(dict(override or {}))
     except ValidationError as error:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
-        )
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors())
         raise SettingsError(
             f"指标 {code} 的设置无效：{reasons}。 / Invalid settings for indicator {code}: {reasons}."
         ) from error
@@ -71,5 +68,6 @@ def describe(model: type[IndicatorSettings]) -> list[tuple[str, Any, str]]:
     """(name, default, description) for every field, in declaration order (used by the docs)."""
     rows: list[tuple[str, Any, str]] = []
     for name, info in model.model_fields.items():
-        rows.append((name, info.default, info.description or ""))
+        default = info.get_default(call_default_factory=True)
+        rows.append((name, default, info.description or ""))
     return rows

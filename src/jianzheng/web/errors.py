@@ -88,7 +88,8 @@ def validation_refusal(errors: list[Any]) -> Refusal:
     first = errors[0] if errors else {"type": "value_error", "loc": ("body",), "msg": "invalid"}
     kind = str(first.get("type", "value_error"))
     zh, en = _MESSAGES.get(kind, ("输入无效", str(first.get("msg", "Invalid input"))))
-    field = field_path(tuple(first.get("loc", ())))
+    # For malformed JSON the location is a character offset, not a field: the whole body is at fault.
+    field = "body" if kind == "json_invalid" else field_path(tuple(first.get("loc", ())))
     if kind in ("value_error", "assertion_error") and first.get("msg"):
         en = str(first["msg"]).removeprefix("Value error, ")
     listed = [{"field": field_path(tuple(e.get("loc", ()))), "type": e.get("type"), "message": e.get("msg")}

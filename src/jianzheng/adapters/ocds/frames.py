@@ -10,8 +10,9 @@ Each contracting process (``ocid``) becomes one lot. The mapping, field by field
   ``tender.awardPeriod.startDate`` → opened_at; the first active award's date → awarded_at.
 * bids (bids extension): each ``bids.details[]`` entry with a status other than
   ``invited`` (an invitation is not a bid) becomes one row per tenderer, sharing the bid id
-  (a joint bid); a bid without tenderers becomes one row with a null bidder. Bid statuses
-  outside the frames' vocabulary are refused.
+  (a joint bid); a bid without tenderers becomes one row with a null bidder. The legacy
+  statuses ``qualified`` / ``active`` read as valid and ``not-qualified`` as disqualified;
+  any other status is refused with the line number.
 * awards: one row per award and supplier (one row with a null bidder when none is named).
   OCDS 1.1 knows pending / active / cancelled / unsuccessful; any other status (such as
   ``invalid``) is not final and is mapped to ``pending``, so indicators that need final
@@ -50,6 +51,11 @@ BID_STATUS_MAP = {
     "valid": "valid",
     "disqualified": "disqualified",
     "withdrawn": "withdrawn",
+    # Statuses of the bids extension before its codelist settled, still in published data
+    # (Armenia 2018: qualified / not-qualified; Ukraine's Prozorro: active).
+    "qualified": "valid",
+    "not-qualified": "disqualified",
+    "active": "valid",
 }
 AWARD_STATUSES = frozenset({"pending", "active", "cancelled", "unsuccessful"})
 CATEGORY_MAP = {"works": "works", "goods": "goods", "services": "services"}
@@ -139,16 +145,18 @@ class _Builder:
     def add(self, release: dict[str, Any], line: int) -> None:
         ocid = release.get("ocid")
         if not isinstance(ocid, str):
-            raise OcdsInputError(
-                f"第 {line} 行缺少字符串类型的 ocid。 / Line {line} has no string ocid."
-            )
+            raise OcdsInputError(f"第 {line} 行缺少字符串类型的 ocid。 / Line {line} has no string ocid.")
         tender = _obj(release, "tender")
         period = _obj(tender, "tenderPeriod")
         for party in _list(release, "parties"):
             roles = _list(party, "roles")
-            kind = "tenderer" if "buyer" in roles else (
-                "agency" if "procuringEntity" in roles else (
-                    "bidder" if {"tenderer", "supplier"} & set(roles) else "other"
+            kind = (
+                "tenderer"
+                if "buyer" in roles
+                else (
+                    "agency"
+                    if "procuringEntity" in roles
+                    else ("bidder" if {"tenderer", "supplier"} & set(roles) else "other")
                 )
             )
             self.party(_id(party), party.get("name"), kind)
@@ -241,9 +249,7 @@ class _Builder:
                 "source": f"ocds:{self.publisher}",
                 "event_seq": None,
                 "procurement_method_details": details if isinstance(details, str) else None,
-                "number_of_tenderers": (
-                    count if isinstance(count, int) and not isinstance(count, bool) else None
-                ),
+                "number_of_tenderers": (count if isinstance(count, int) and not isinstance(count, bool) else None),
             }
         )
 
@@ -271,19 +277,14 @@ def _releases(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
             value = json.loads(text)
         except json.JSONDecodeError as error:
             raise OcdsInputError(
-                f"第 {number} 行不是有效的 JSON：{error.msg}。"
-                f" / Line {number} is not valid JSON: {error.msg}."
+                f"第 {number} 行不是有效的 JSON：{error.msg}。 / Line {number} is not valid JSON: {error.msg}."
             ) from error
         if not isinstance(value, dict):
-            raise OcdsInputError(
-                f"第 {number} 行不是 JSON 对象。 / Line {number} is not a JSON object."
-            )
+            raise OcdsInputError(f"第 {number} 行不是 JSON 对象。 / Line {number} is not a JSON object.")
         yield number, value
 
 
-def frames_from_lines(
-    lines: Iterable[str], *, currency: str | None = None, publisher: str = "unknown"
-) -> Frames:
+def frames_from_lines(lines: Iterable[str], *, currency: str | None = None, publisher: str = "unknown") -> Frames:
     """Frames from OCDS compiled releases, one JSON object per line."""
     builder = _Builder(currency=currency, publisher=publisher)
     seen: set[str] = set()
@@ -300,9 +301,7 @@ def frames_from_lines(
     return builder.frames()
 
 
-def frames_from_file(
-    path: str | Path, *, currency: str | None = None, publisher: str | None = None
-) -> Frames:
+def frames_from_file(path: str | Path, *, currency: str | None = None, publisher: str | None = None) -> Frames:
     """Frames from a JSON Lines file of compiled releases."""
     path = Path(path)
     with path.open(encoding="utf-8") as handle:

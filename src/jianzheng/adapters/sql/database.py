@@ -70,7 +70,7 @@ def _append_only_ddl(dialect: str, table: str) -> list[str]:
         ]
     return [
         "CREATE OR REPLACE FUNCTION jianzheng_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$",
+        "BEGIN RAISE EXCEPTION '%% is append-only: %% refused', TG_TABLE_NAME, TG_OP; END $$",
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION jianzheng_append_only()",

@@ -8,10 +8,11 @@ from jianzheng.domain.calendar import days_between
 from jianzheng.domain.commands import Award, PublishCandidates, RefundDeposit, SignContract
 from jianzheng.domain.context import Context
 from jianzheng.domain.decisions.common import conflict, event, iso, require_stage
-from jianzheng.domain.errors import invalid, not_found
+from jianzheng.domain.errors import Refusal, invalid, not_found
 from jianzheng.domain.events import EventDraft, lot_stream
 from jianzheng.domain.lifecycle import Stage
 from jianzheng.domain.lot import LotState
+from jianzheng.domain.rules import RULES
 
 
 def publish_candidates(state: LotState, cmd: PublishCandidates, ctx: Context) -> list[EventDraft]:
@@ -40,9 +41,10 @@ def award(state: LotState, cmd: Award, ctx: Context) -> list[EventDraft]:
     require_stage(state, "lot.awarded", Stage.CANDIDATES_PUBLISHED)
     assert state.publicity_end is not None
     if ctx.now < state.publicity_end:
-        raise conflict("rule.regs54.publicity-period", "中标候选人公示期未满，不能定标（实施条例第五十四条）",
-                       "The candidates' publicity period has not ended (Regs 54)",
-                       publicity_end=iso(state.publicity_end))
+        raise Refusal("rule.regs54.publicity-period", "中标候选人公示期未满，不能定标（实施条例第五十四条）",
+                      "The candidates' publicity period has not ended (Regs 54)",
+                      article=RULES["regs54.publicity-period"].article, status=409,
+                      details={"publicity_end": iso(state.publicity_end)})
     candidate = next((c for c in state.candidates if c["bidder_id"] == cmd.bidder_id), None)
     if candidate is None:
         raise invalid("bidder_id", "中标人必须是公示的中标候选人", "The winner must be a published candidate")

@@ -23,8 +23,7 @@ class Settings(IndicatorSettings):
     threshold_days: int = Field(
         default=15,
         ge=0,
-        description="Flag when the period from tender_start to bid_deadline, in whole days, "
-        "is shorter than this.",
+        description="Flag when the period from tender_start to bid_deadline, in whole days, is shorter than this.",
     )
     procurement_methods: tuple[str, ...] = Field(
         default=(),
@@ -40,9 +39,7 @@ class Settings(IndicatorSettings):
 def whole_days(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     """Whole days from start to end, truncated toward zero (a day short of 15 is 14)."""
     seconds = (end - start).dt.total_seconds()
-    return (
-        pl.when(seconds >= 0).then(seconds // 86_400).otherwise(-((-seconds) // 86_400))
-    )
+    return pl.when(seconds >= 0).then(seconds // 86_400).otherwise(-((-seconds) // 86_400))
 
 
 @indicator(
@@ -55,15 +52,14 @@ def whole_days(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     realtime_events=(events.LOT_PUBLISHED,),
 )
 def short_submission_period(ctx: Context, settings: Settings) -> list[Alert]:
-    lots = ctx.lots_in_scope().filter(
-        pl.col("tender_start").is_not_null() & pl.col("bid_deadline").is_not_null()
-    )
+    lots = ctx.lots_in_scope().filter(pl.col("tender_start").is_not_null() & pl.col("bid_deadline").is_not_null())
     if settings.procurement_methods:
         lots = lots.filter(pl.col("procurement_method").is_in(list(settings.procurement_methods)))
     details = settings.procurement_method_details_thresholds
     threshold = (
-        pl.col("procurement_method_details")
-        .replace_strict(details, default=settings.threshold_days, return_dtype=pl.Int64)
+        pl.col("procurement_method_details").replace_strict(
+            details, default=settings.threshold_days, return_dtype=pl.Int64
+        )
         if details
         else pl.lit(settings.threshold_days, dtype=pl.Int64)
     )
@@ -83,10 +79,7 @@ def short_submission_period(ctx: Context, settings: Settings) -> list[Alert]:
                 lot_ids=(row["lot_id"],),
                 parties=(),
                 explanation_zh=f"投标期仅 {row['days']} 天，短于 {row['threshold']} 天。",
-                explanation_en=(
-                    f"The submission period is {row['days']} whole days, "
-                    f"shorter than {row['threshold']}."
-                ),
+                explanation_en=(f"The submission period is {row['days']} whole days, shorter than {row['threshold']}."),
                 evidence=(
                     evidence("tender_start", row["tender_start"].isoformat(), seqs),
                     evidence("bid_deadline", row["bid_deadline"].isoformat(), seqs),

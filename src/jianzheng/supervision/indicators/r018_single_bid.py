@@ -36,9 +36,7 @@ class Settings(IndicatorSettings):
     realtime_events=(events.LOT_OPENED,),
 )
 def single_bid(ctx: Context, settings: Settings) -> list[Alert]:
-    lots = ctx.lots_in_scope().filter(
-        pl.col("procurement_method").is_in(list(settings.procurement_methods))
-    )
+    lots = ctx.lots_in_scope().filter(pl.col("procurement_method").is_in(list(settings.procurement_methods)))
     bidders = (
         ctx.submitted_bids()
         .filter(pl.col("bidder_id").is_not_null())
@@ -66,9 +64,7 @@ def single_bid(ctx: Context, settings: Settings) -> list[Alert]:
                 lot_ids=(row["lot_id"],),
                 parties=tuple(AlertParty(p, "sole_bidder") for p in ids),
                 explanation_zh=f"竞争性程序（{row['procurement_method']}）只收到一家投标。",
-                explanation_en=(
-                    f"Only one bidder bid in a competitive ({row['procurement_method']}) procedure."
-                ),
+                explanation_en=(f"Only one bidder bid in a competitive ({row['procurement_method']}) procedure."),
                 evidence=(
                     evidence("procurement_method", row["procurement_method"], [row["event_seq"]]),
                     evidence("bidders", row["count"], row["bid_seqs"] or []),

@@ -32,8 +32,7 @@ class Settings(IndicatorSettings):
         default=None,
         ge=0,
         le=1,
-        description="Fixed lower fence for the win ratio; when unset, Q1 − 1.5·IQR of all "
-        "bidders' win ratios.",
+        description="Fixed lower fence for the win ratio; when unset, Q1 − 1.5·IQR of all bidders' win ratios.",
     )
     min_bidders: int = Field(
         default=20,
@@ -54,11 +53,7 @@ def excessive_unsuccessful_bids(ctx: Context, settings: Settings) -> list[Alert]
     winners = single_winners(ctx)
     pairs = (
         ctx.bids_in_scope()
-        .filter(
-            (pl.col("status") == "valid")
-            & (pl.col("members") == 1)
-            & pl.col("bidder_id").is_not_null()
-        )
+        .filter((pl.col("status") == "valid") & (pl.col("members") == 1) & pl.col("bidder_id").is_not_null())
         .join(winners.select("lot_id", "winner_id"), on="lot_id", how="inner")
         .group_by(["bidder_id", "lot_id"])
         .agg(
@@ -66,12 +61,16 @@ def excessive_unsuccessful_bids(ctx: Context, settings: Settings) -> list[Alert]
             pl.col("event_seq").drop_nulls().min().alias("event_seq"),
         )
     )
-    per_bidder = pairs.group_by("bidder_id").agg(
-        pl.len().alias("lots_bid"),
-        pl.col("won").sum().cast(pl.Int64).alias("lots_won"),
-        pl.col("lot_id").sort().alias("lot_ids"),
-        pl.col("lot_id").filter(pl.col("won")).sort().alias("won_lot_ids"),
-    ).with_columns((pl.col("lots_won") / pl.col("lots_bid")).alias("ratio"))
+    per_bidder = (
+        pairs.group_by("bidder_id")
+        .agg(
+            pl.len().alias("lots_bid"),
+            pl.col("won").sum().cast(pl.Int64).alias("lots_won"),
+            pl.col("lot_id").sort().alias("lot_ids"),
+            pl.col("lot_id").filter(pl.col("won")).sort().alias("won_lot_ids"),
+        )
+        .with_columns((pl.col("lots_won") / pl.col("lots_bid")).alias("ratio"))
+    )
     if per_bidder.height == 0 or per_bidder.height < settings.min_bidders:
         return []
     top = quantile(per_bidder["lots_bid"].to_numpy(), settings.percentile / 100)
@@ -82,9 +81,7 @@ def excessive_unsuccessful_bids(ctx: Context, settings: Settings) -> list[Alert]
         if fences is None:
             return []
         fence, fence_facts = fences.lower, fences.to_json()
-    flagged = per_bidder.filter(
-        (pl.col("lots_bid") >= top) & (pl.col("ratio") <= fence)
-    ).sort("bidder_id")
+    flagged = per_bidder.filter((pl.col("lots_bid") >= top) & (pl.col("ratio") < fence)).sort("bidder_id")
     alerts: list[Alert] = []
     for row in flagged.iter_rows(named=True):
         alerts.append(
@@ -95,10 +92,7 @@ def excessive_unsuccessful_bids(ctx: Context, settings: Settings) -> list[Alert]
                 subject_id=row["bidder_id"],
                 lot_ids=tuple(row["lot_ids"]),
                 parties=(AlertParty(row["bidder_id"], "bidder"),),
-                explanation_zh=(
-                    f"该投标人参与 {row['lots_bid']} 个标段，仅中标 {row['lots_won']} 个，"
-                    "中标率异常低。"
-                ),
+                explanation_zh=(f"该投标人参与 {row['lots_bid']} 个标段，仅中标 {row['lots_won']} 个，中标率异常低。"),
                 explanation_en=(
                     f"The bidder bid on {row['lots_bid']} lots and won {row['lots_won']}: "
                     "an abnormally low win ratio for a frequent bidder."

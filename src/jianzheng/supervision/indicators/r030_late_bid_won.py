@@ -47,12 +47,8 @@ def late_bid_won(ctx: Context, settings: Settings) -> list[Alert]:
     late = (
         ctx.bids_in_scope()
         .filter((pl.col("status") == "valid") & pl.col("submitted_at").is_not_null())
-        .join(lots.select("lot_id", "bid_deadline", pl.col("event_seq").alias("lot_seq")),
-              on="lot_id")
-        .filter(
-            pl.col("submitted_at")
-            > pl.col("bid_deadline") + pl.duration(seconds=settings.grace_seconds)
-        )
+        .join(lots.select("lot_id", "bid_deadline", pl.col("event_seq").alias("lot_seq")), on="lot_id")
+        .filter(pl.col("submitted_at") > pl.col("bid_deadline") + pl.duration(seconds=settings.grace_seconds))
         .join(winners, on=["lot_id", "bidder_id"], how="inner")
         .sort(["lot_id", "bid_id", "bidder_id"])
     )
@@ -68,9 +64,7 @@ def late_bid_won(ctx: Context, settings: Settings) -> list[Alert]:
                 subject="lot",
                 subject_id=str(lot_id),
                 lot_ids=(str(lot_id),),
-                parties=tuple(
-                    AlertParty(b, "winner") for b in dict.fromkeys(r["bidder_id"] for r in rows)
-                ),
+                parties=tuple(AlertParty(b, "winner") for b in dict.fromkeys(r["bidder_id"] for r in rows)),
                 explanation_zh=f"中标投标在截止时间后 {hours:.1f} 小时才递交。",
                 explanation_en=f"The winning bid arrived {hours:.1f} hours after the deadline.",
                 evidence=(

@@ -49,24 +49,28 @@ def all_except_winner_disqualified(ctx: Context, settings: Settings) -> list[Ale
             pl.col("event_seq").drop_nulls().sort().alias("award_seqs"),
         )
     )
-    bids = ctx.bids_in_scope().join(final, on="lot_id", how="semi").filter(
-        pl.col("bidder_id").is_not_null()
+    bids = ctx.bids_in_scope().join(final, on="lot_id", how="semi").filter(pl.col("bidder_id").is_not_null())
+    valid = (
+        bids.filter(pl.col("status") == "valid")
+        .group_by("lot_id")
+        .agg(
+            pl.col("bidder_id").unique().sort().alias("valid"),
+        )
     )
-    valid = bids.filter(pl.col("status") == "valid").group_by("lot_id").agg(
-        pl.col("bidder_id").unique().sort().alias("valid"),
-    )
-    disq = bids.filter(pl.col("status") == "disqualified").group_by("lot_id").agg(
-        pl.col("bidder_id").unique().sort().alias("disqualified"),
-        pl.col("bid_id").unique().sort().alias("disqualified_bid_ids"),
-        pl.col("event_seq").drop_nulls().sort().alias("disq_seqs"),
+    disq = (
+        bids.filter(pl.col("status") == "disqualified")
+        .group_by("lot_id")
+        .agg(
+            pl.col("bidder_id").unique().sort().alias("disqualified"),
+            pl.col("bid_id").unique().sort().alias("disqualified_bid_ids"),
+            pl.col("event_seq").drop_nulls().sort().alias("disq_seqs"),
+        )
     )
     table = (
         valid.join(suppliers, on="lot_id")
         .join(disq, on="lot_id")
         .filter((pl.col("valid").list.len() == 1) & (pl.col("valid") == pl.col("suppliers")))
-        .with_columns(
-            pl.col("disqualified").list.set_difference(pl.col("valid")).list.sort().alias("others")
-        )
+        .with_columns(pl.col("disqualified").list.set_difference(pl.col("valid")).list.sort().alias("others"))
         .filter(pl.col("others").list.len() >= settings.threshold)
         .sort("lot_id")
     )
@@ -86,10 +90,7 @@ def all_except_winner_disqualified(ctx: Context, settings: Settings) -> list[Ale
                     *(AlertParty(o, "disqualified") for o in others),
                 ),
                 explanation_zh=f"除中标人外，其余 {len(others)} 家投标人均被否决。",
-                explanation_en=(
-                    f"Every other bidder ({len(others)}) was disqualified; only the winner's "
-                    "bid stood."
-                ),
+                explanation_en=(f"Every other bidder ({len(others)}) was disqualified; only the winner's bid stood."),
                 evidence=(
                     evidence("winner", winner, row["award_seqs"]),
                     evidence("disqualified_bidders", others, row["disq_seqs"]),

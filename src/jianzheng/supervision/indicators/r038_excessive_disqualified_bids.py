@@ -42,8 +42,7 @@ class Settings(IndicatorSettings):
     minimum_lots: int = Field(
         default=2,
         ge=1,
-        description="A tenderer or agency is read only when it ran at least this many lots "
-        "with submitted bids.",
+        description="A tenderer or agency is read only when it ran at least this many lots with submitted bids.",
     )
     min_organizations: int = Field(
         default=20,
@@ -106,9 +105,7 @@ def _flag(table: pl.DataFrame, role: Role, settings: Settings) -> list[Alert]:
 )
 def excessive_disqualified_bids(ctx: Context, settings: Settings) -> list[Alert]:
     submitted = ctx.submitted_bids()
-    per_bid = submitted.group_by(["lot_id", "bid_id"]).agg(
-        (pl.col("status").first() == "disqualified").alias("disq")
-    )
+    per_bid = submitted.group_by(["lot_id", "bid_id"]).agg((pl.col("status").first() == "disqualified").alias("disq"))
     per_lot = per_bid.group_by("lot_id").agg(
         pl.len().alias("submitted"), pl.col("disq").sum().cast(pl.Int64).alias("disqualified")
     )

@@ -70,8 +70,7 @@ def heavily_discounted_bid(ctx: Context, settings: Settings) -> list[Alert]:
                 ),
                 explanation_zh=f"中标价比次低有效报价低 {pct:.2f}%，高于全体标段的上限。",
                 explanation_en=(
-                    f"The second-lowest valid bid is {pct:.2f}% above the winning bid, "
-                    "a high outlier among all lots."
+                    f"The second-lowest valid bid is {pct:.2f}% above the winning bid, a high outlier among all lots."
                 ),
                 evidence=(
                     evidence(

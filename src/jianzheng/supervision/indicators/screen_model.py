@@ -79,13 +79,10 @@ def screen_classifier(ctx: Context, settings: Settings) -> list[Alert]:
                 subject_id=row["lot_id"],
                 lot_ids=(row["lot_id"],),
                 parties=tuple(
-                    AlertParty(str(b), "bidder")
-                    for b in dict.fromkeys(bids.get("bidder_id", []))
-                    if b is not None
+                    AlertParty(str(b), "bidder") for b in dict.fromkeys(bids.get("bidder_id", [])) if b is not None
                 ),
                 explanation_zh=f"价格筛查模型判断该标段报价呈串标特征的概率为 {p:.0%}。",
-                explanation_en=f"The screen classifier gives this lot's bids a {p:.0%} "
-                "probability of being collusive.",
+                explanation_en=f"The screen classifier gives this lot's bids a {p:.0%} probability of being collusive.",
                 evidence=(
                     evidence(
                         "bids",

@@ -73,18 +73,16 @@ def screen_votes(screens: pl.DataFrame, settings: Settings) -> pl.Series:
         pl.col("RD") >= settings.rd_min,
         pl.col("RDNOR") >= settings.rdnor_min,
     ]
-    return screens.select(
-        pl.sum_horizontal([c.fill_null(False).cast(pl.Int64) for c in checks]).alias("votes")
-    )["votes"]
+    return screens.select(pl.sum_horizontal([c.fill_null(False).cast(pl.Int64) for c in checks]).alias("votes"))[
+        "votes"
+    ]
 
 
 def comparable_screens(ctx: Context) -> pl.DataFrame:
     """Screens of every in-scope, price-comparable lot (shared with SCREEN-MODEL)."""
 
     def build() -> pl.DataFrame:
-        bids = ctx.bids_in_scope().join(
-            ctx.price_comparable_lot_ids().to_frame(), on="lot_id", how="semi"
-        )
+        bids = ctx.bids_in_scope().join(ctx.price_comparable_lot_ids().to_frame(), on="lot_id", how="semi")
         return lot_screens(bids)
 
     result: pl.DataFrame = ctx.cached("screens.lots", build)
@@ -138,9 +136,7 @@ def price_screens(ctx: Context, settings: Settings) -> list[Alert]:
                 subject_id=row["lot_id"],
                 lot_ids=(row["lot_id"],),
                 parties=tuple(
-                    AlertParty(str(b), "bidder")
-                    for b in dict.fromkeys(bids.get("bidder_id", []))
-                    if b is not None
+                    AlertParty(str(b), "bidder") for b in dict.fromkeys(bids.get("bidder_id", [])) if b is not None
                 ),
                 explanation_zh=(
                     f"{row['n']} 份有效报价中有 {row['votes']} 项价格筛查指标落入串标区间"
