@@ -126,9 +126,9 @@ def command(data: st.DataObject, d: LotDriver) -> tuple[Any, str | None, str | N
         cmd = c.OpenBids(tuple(c.OpenedBid(b.bid_id, data.draw(st.integers(0, 2_000_000_000)), None, None, None)
                                for b in active[:keep]))
     elif kind == "committee":
-        experts = data.draw(st.integers(2, 7))
-        reps = data.draw(st.integers(0, 2))
-        chair = data.draw(st.integers(0, experts + reps))
+        experts = data.draw(st.sampled_from([5, 5, 5, 7, 4, 6, 3]))
+        reps = data.draw(st.sampled_from([0, 0, 1, 2]))
+        chair = data.draw(st.sampled_from([0, 0, 0, 1, experts + reps]))
         members = [c.CommitteeMember(EXPERTS[i], "expert", chair=i == chair) for i in range(experts)]
         members += [c.CommitteeMember(f"H-REPR{i}", "tenderer_representative", chair=experts + i == chair)
                     for i in range(reps)]

@@ -130,6 +130,12 @@ class Platform:
     def submit_bid(self, actor: Actor, lot_id: str, content: Any, documents: Sequence[Upload] = (),
                    source_ip: str = "127.0.0.1") -> list[WitnessedEvent]:
         """Store the bid's content and documents as blobs; the event carries their digests only."""
+        # Authorize before anything is stored: an outsider must not be able to fill the blob store.
+        with self.store.read() as session:
+            state = fold(lot_id, session.lot_events(lot_id))
+        if not state.exists:
+            raise not_found("标段", lot_id)
+        authorize_lot_command(actor, lot_parties(state), c.SubmitBid("", "", ()))
         parsed = parse_bid_content(content)
         body = json.dumps(parsed.as_json(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         blob = self.blobs.put(body)
