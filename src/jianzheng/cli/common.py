@@ -93,7 +93,10 @@ def state_of(ctx: typer.Context) -> CliState:
 def settings_for(state: CliState) -> Settings:
     from jianzheng.bootstrap import Settings
 
-    return Settings(data_dir=state.data_dir, database_url=state.database_url)
+    # Keyword unpacking: the other fields come from JIANZHENG_* variables or their defaults,
+    # which mypy cannot see without the pydantic plugin.
+    chosen: dict[str, Any] = {"data_dir": state.data_dir, "database_url": state.database_url}
+    return Settings(**chosen)
 
 
 def is_initialised(state: CliState) -> bool:

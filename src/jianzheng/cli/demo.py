@@ -35,7 +35,7 @@ def demo(
     serve: Annotated[bool, typer.Option(
         "--serve/--no-serve", help="创建后启动网站 / serve the web application afterwards")] = True,
     reset: Annotated[bool, typer.Option(
-        help="删除并重建已有的演示目录 / delete and rebuild an existing demo directory")] = False,
+        "--reset", help="删除并重建已有的演示目录 / delete and rebuild an existing demo directory")] = False,
 ) -> None:
     """创建演示平台（每个角色一个账号）并启动网站 / Build a demo platform and serve it."""
     state = state_of(ctx)

@@ -58,10 +58,7 @@ class SqlWriteSession:
 
     def exists(self, kind: str, key: str) -> bool:
         # "username" looks a user up by name; every other kind by its table's key.
-        if kind == "username":
-            column = t.users.c.username
-        else:
-            column = TABLES[kind].c[_KEYS[kind]]
+        column = t.users.c.username if kind == "username" else TABLES[kind].c[_KEYS[kind]]
         return self.conn.execute(sa.select(sa.literal(1)).where(column == key)).first() is not None
 
     def append(self, drafts: list[EventDraft], envelope: Envelope) -> list[WitnessedEvent]:
