@@ -33,6 +33,7 @@ class BidContent:
     duration_days: int | None
     quality: str
     technical_proposal: str
+    representative: dict[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +45,7 @@ class BidContent:
             "duration_days": self.duration_days,
             "quality": self.quality,
             "technical_proposal": self.technical_proposal,
+            "representative": self.representative,
         }
 
 
@@ -75,5 +77,41 @@ def parse_bid_content(doc: Any) -> BidContent:
     manager = doc.get("project_manager_id")
     if manager is not None and not isinstance(manager, str):
         raise invalid("content.project_manager_id", "项目经理应为人员编号", "project_manager_id must be a person id")
+    representative = _string_map(doc.get("representative"), REPRESENTATIVE_FIELDS, "content.representative",
+                                 "授权代表", "representative")
     return BidContent(price, tuple(lines), manager, tuple(staff), duration, str(doc.get("quality", "")),
-                      str(doc.get("technical_proposal", "")))
+                      str(doc.get("technical_proposal", "")), representative)
+
+
+# The bidder's authorised representative (授权委托人) and contact: Regs 40 item 2 compares them.
+REPRESENTATIVE_FIELDS = ("name", "phone", "email", "person_id")
+# What a bid-compiling tool records about where the file was made (Regs 40 item 1).
+FINGERPRINT_FIELDS = ("machine_code", "mac", "cpu_id", "disk_serial", "author", "tool")
+_MAX_FIELD = 256
+
+
+def _string_map(value: object, allowed: tuple[str, ...], where: str, what_zh: str,
+                what_en: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise invalid(where, f"{what_zh}应为对象", f"The {what_en} must be an object")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise invalid(f"{where}.{unknown[0]}", f"{what_zh}中有未知字段：{unknown[0]}（可用：{'、'.join(allowed)}）",
+                      f"Unknown {what_en} field {unknown[0]!r} (allowed: {', '.join(allowed)})")
+    result: dict[str, str] = {}
+    for key in allowed:
+        item = value.get(key)
+        if item is None or item == "":
+            continue
+        if not isinstance(item, str) or len(item) > _MAX_FIELD:
+            raise invalid(f"{where}.{key}", f"{what_zh}字段 {key} 应为不超过{_MAX_FIELD}个字符的文本",
+                          f"The {what_en} field {key} must be text of at most {_MAX_FIELD} characters")
+        result[key] = item.strip()
+    return result or None
+
+
+def check_fingerprint(value: object) -> dict[str, str] | None:
+    """Validate a bid file's compiling-machine fingerprint; None when nothing was recorded."""
+    return _string_map(value, FINGERPRINT_FIELDS, "fingerprint", "机器指纹", "fingerprint")

@@ -134,6 +134,9 @@ class SubmitBid:
     documents: tuple[DocumentRef, ...]
     sealed: bool = False
     envelope: dict[str, Any] | None = None  # the sealed-bid issue's envelope and commitment
+    # What the bid-compiling tool recorded about the machine and author (机器码、MAC、CPU、硬盘序列号、
+    # 文档作者): supervision compares them across bidders (Regs 40 item 1).
+    fingerprint: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from jianzheng.domain import commands as c
 from jianzheng.domain import registry
-from jianzheng.domain.bid_content import parse_bid_content
+from jianzheng.domain.bid_content import check_fingerprint, parse_bid_content
 from jianzheng.domain.calendar import format_instant
 from jianzheng.domain.context import Context
 from jianzheng.domain.decisions import decide
@@ -128,8 +128,12 @@ class Platform:
         return c.DocumentRef(name, blob.sha256, blob.sm3, blob.size, upload.media_type)
 
     def submit_bid(self, actor: Actor, lot_id: str, content: Any, documents: Sequence[Upload] = (),
-                   source_ip: str = "127.0.0.1") -> list[WitnessedEvent]:
-        """Store the bid's content and documents as blobs; the event carries their digests only."""
+                   source_ip: str = "127.0.0.1", fingerprint: dict[str, str] | None = None) -> list[WitnessedEvent]:
+        """Store the bid's content and documents as blobs; the event carries their digests only.
+
+        `fingerprint` is what the bid-compiling tool recorded about the machine and author;
+        it is witnessed with the bid, and `source_ip` is the upload address.
+        """
         # Authorize before anything is stored: an outsider must not be able to fill the blob store.
         with self.store.read() as session:
             state = fold(lot_id, session.lot_events(lot_id))
@@ -137,10 +141,12 @@ class Platform:
             raise not_found("标段", lot_id)
         authorize_lot_command(actor, lot_parties(state), c.SubmitBid("", "", ()))
         parsed = parse_bid_content(content)
+        check_fingerprint(fingerprint)
         body = json.dumps(parsed.as_json(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         blob = self.blobs.put(body)
         refs = tuple(self.store_document(d) for d in documents)
-        return self.lot_command(actor, lot_id, c.SubmitBid(blob.sha256, blob.sm3, refs), source_ip)
+        return self.lot_command(actor, lot_id, c.SubmitBid(blob.sha256, blob.sm3, refs, fingerprint=fingerprint),
+                                source_ip)
 
     def bid_content(self, sha256: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.blobs.get(sha256))

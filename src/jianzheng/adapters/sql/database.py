@@ -57,7 +57,7 @@ def _configure_postgres(engine: sa.Engine) -> None:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
 
 
-APPEND_ONLY_TABLES = ("events", "ledger_nodes")
+APPEND_ONLY_TABLES = ("events", "ledger_nodes", "checkpoints", "cosignatures")
 
 
 def _append_only_ddl(dialect: str, table: str) -> list[str]:
@@ -104,5 +104,5 @@ def create_schema(engine: sa.Engine) -> None:
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # helpers' branches are merged before release
         install_append_only_guards(conn)

@@ -55,3 +55,28 @@ for _statement in _SQLITE_TRIGGERS:
     sa.event.listen(ledger_nodes, "after_create", _ddl(_statement).execute_if(dialect="sqlite"))
 for _statement in (_POSTGRES_FUNCTION, _POSTGRES_TRIGGER):
     sa.event.listen(ledger_nodes, "after_create", _ddl(_statement).execute_if(dialect="postgresql"))
+
+# Signed checkpoints the platform made, in order. ``note`` is the whole signed note (the
+# C2SP checkpoint body and the platform's signature lines) exactly as it was signed.
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("checkpoint_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tree_size", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+)
+
+# Cosignatures witnesses returned for a checkpoint: one C2SP tlog-cosignature line each.
+cosignatures = sa.Table(
+    "cosignatures",
+    metadata,
+    sa.Column("checkpoint_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("witness", sa.String(256), primary_key=True),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.String(32), nullable=False),
+)

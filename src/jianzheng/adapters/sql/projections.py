@@ -231,7 +231,7 @@ def _bid(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
         bid_id=p["bid_id"], lot_id=_lot_id(e), bidder_id=p["bidder_id"], round=_round(conn, _lot_id(e)),
         version=p["version"], status="submitted", submitted_at=at, source_ip=e.source_ip,
         content_sha256=p["content_sha256"], content_sm3=p["content_sm3"], documents=p["documents"],
-        sealed=p["sealed"], envelope=p.get("envelope"), submitted_seq=e.seq))
+        sealed=p["sealed"], envelope=p.get("envelope"), fingerprint=p.get("fingerprint"), submitted_seq=e.seq))
 
 
 @projects("lot.bid_withdrawn")

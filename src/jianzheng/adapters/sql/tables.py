@@ -226,6 +226,7 @@ bids = sa.Table(
     sa.Column("documents", JSON),
     sa.Column("sealed", Bool, nullable=False),
     sa.Column("envelope", JSON),
+    sa.Column("fingerprint", JSON),
     sa.Column("price_fen", BigInt),
     sa.Column("project_manager_id", Str(64)),
     sa.Column("duration_days", Int),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from jianzheng.domain.bid_content import check_fingerprint
 from jianzheng.domain.calendar import add_days, days_between
 from jianzheng.domain.commands import (
     IssueClarification,
@@ -160,6 +161,7 @@ def submit_bid(state: LotState, cmd: SubmitBid, ctx: Context) -> list[EventDraft
         "documents": [d.as_payload() for d in cmd.documents],
         "sealed": cmd.sealed,
         "envelope": cmd.envelope,
+        "fingerprint": check_fingerprint(cmd.fingerprint),
     })]
 
 

@@ -39,6 +39,9 @@ class FileIn(Strict):
 class BidIn(Strict):
     content: dict[str, Any] = Field(description="投标内容：price_fen、boq、project_manager_id… / bid content")
     documents: list[FileIn] = Field(default_factory=list, description="投标文件 / bid documents")
+    fingerprint: dict[str, str] | None = Field(
+        None, description="编制工具记录的机器指纹：machine_code、mac、cpu_id、disk_serial、author、tool / "
+                          "the compiling machine's fingerprint as the bid tool recorded it")
 
 
 def _decode(index: int, f: FileIn) -> Upload:
@@ -68,7 +71,8 @@ def list_deposits(lot_id: str, call: Call) -> list[dict[str, Any]]:
 @router.post("/lots/{lot_id}/bids", summary="递交投标（JSON）/ submit a bid as JSON")
 def submit_bid_json(lot_id: str, body: BidIn, call: Change) -> Changed:
     uploads = [_decode(i, f) for i, f in enumerate(body.documents)]
-    return changed(call.services.platform.submit_bid(call.actor, lot_id, body.content, uploads, call.ip))
+    return changed(call.services.platform.submit_bid(call.actor, lot_id, body.content, uploads, call.ip,
+                                                     fingerprint=body.fingerprint))
 
 
 @router.post("/lots/{lot_id}/bids/upload", summary="递交投标（表单上传）/ submit a bid as multipart")
@@ -76,14 +80,21 @@ async def submit_bid_multipart(
     lot_id: str, call: Change,
     content: Annotated[str, Form(description="投标内容 JSON / bid content as JSON text")],
     files: Annotated[list[UploadFile] | None, File(description="投标文件 / bid documents")] = None,
+    fingerprint: Annotated[str | None, Form(description="机器指纹 JSON / the compiling machine's fingerprint as JSON")]
+    = None,
 ) -> Changed:
     try:
         parsed = json.loads(content)
     except ValueError:
         raise invalid("content", "投标内容不是合法的 JSON", "The bid content is not valid JSON") from None
+    try:
+        machine = json.loads(fingerprint) if fingerprint else None
+    except ValueError:
+        raise invalid("fingerprint", "机器指纹不是合法的 JSON", "The fingerprint is not valid JSON") from None
     uploads = [Upload(f.filename or "", await f.read(), f.content_type or "application/octet-stream")
                for f in files or []]
-    return changed(call.services.platform.submit_bid(call.actor, lot_id, parsed, uploads, call.ip))
+    return changed(call.services.platform.submit_bid(call.actor, lot_id, parsed, uploads, call.ip,
+                                                     fingerprint=machine))
 
 
 @router.post("/lots/{lot_id}/bids/withdrawal", summary="撤回投标 / withdraw the bid")
