@@ -11,9 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jianzheng.adapters import passwords
 from jianzheng.adapters.blobs import FileBlobStore
+from jianzheng.adapters.keyring import ensure_platform_keys
 from jianzheng.adapters.sql.database import create_schema, make_engine, sqlite_url
 from jianzheng.adapters.sql.store import SqlStore
 from jianzheng.services.auth import Auth
+from jianzheng.services.checkpoints import Checkpointer, CheckpointPolicy
 from jianzheng.services.clock import Clock, SystemClock
 from jianzheng.services.ids import IdGenerator, RandomIds
 from jianzheng.services.platform import Platform
@@ -31,6 +33,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="服务监听地址 / address the server listens on")
     port: int = Field(8000, description="服务端口 / server port")
     token_days: int = Field(7, description="登录令牌有效天数 / days a sign-in token stays valid")
+    ledger_origin: str = Field(
+        "jianzheng.local/ledger", min_length=1,
+        description="账本来源名（检查点第一行、签名密钥名），宜用交易中心的域名 / the ledger's origin: first line of "
+                    "every checkpoint and the name of the signing keys; use the trading center's domain")
+    checkpoint_events: int = Field(1000, ge=1, description="至多每多少个事件签一个检查点 / sign a checkpoint at "
+                                                           "least every this many events")
+    checkpoint_seconds: int = Field(60, ge=1, description="至多每多少秒签一个检查点 / sign a checkpoint at least "
+                                                          "every this many seconds (when the log grew)")
 
     def url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir)
@@ -45,6 +55,7 @@ class Services:
     platform: Platform
     queries: Queries
     auth: Auth
+    checkpointer: Checkpointer
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None, ids: IdGenerator | None = None,
@@ -60,4 +71,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, ids: IdGenerator |
                         hash_password=passwords.hash_password)
     queries = Queries(store, blobs)
     auth = Auth(store, platform, passwords.check_password, passwords.new_token, passwords.token_digest)
-    return Services(settings, engine, store, blobs, platform, queries, auth)
+    signers = ensure_platform_keys(settings.data_dir, settings.ledger_origin)
+    checkpointer = Checkpointer(store, platform.clock, settings.ledger_origin, signers,
+                                CheckpointPolicy(settings.checkpoint_events, settings.checkpoint_seconds))
+    platform.listeners.append(checkpointer)
+    return Services(settings, engine, store, blobs, platform, queries, auth, checkpointer)

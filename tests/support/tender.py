@@ -77,9 +77,11 @@ class TenderWorld:
         return actor
 
 
-def build_world(data_dir: Path, database_url: str | None = None, bidders: int = 5, experts: int = 5) -> TenderWorld:
+def build_world(data_dir: Path, database_url: str | None = None, bidders: int = 5, experts: int = 5,
+                **settings: object) -> TenderWorld:
     clock = SimulatedClock(START)
-    services = bootstrap(Settings(data_dir=data_dir, database_url=database_url), clock=clock, ids=SeededIds(7))
+    services = bootstrap(Settings(data_dir=data_dir, database_url=database_url, **settings),  # type: ignore[arg-type]
+                         clock=clock, ids=SeededIds(7))
     world = TenderWorld(services, clock)
     world.platform.create_user(Actor.system(), "staff", PASSWORD, Role.STAFF, "交易中心 张三")
     world.actors["staff"] = world.services.auth.login("staff", PASSWORD)[1]

@@ -1,4 +1,7 @@
-"""`jianzheng init`: create the data directory, the schema and the first administrator.
+"""`jianzheng init`: create the data directory, the schema, the ledger keys and the first administrator.
+
+The ledger's checkpoint signing keys (Ed25519 and SM2) are generated into
+``<data dir>/keys/`` (owner-only) and their public verifier keys are printed.
 
 The administrator is a staff (交易中心工作人员) account. Its password is printed once when
 it is generated; an existing staff account is never overwritten.
@@ -62,6 +65,11 @@ def _init(state: object, username: str, password: str | None, display_name: str)
     finally:
         services.engine.dispose()
     typer.echo(f"已初始化 / initialised: {state.data_dir.resolve()}")
+    from jianzheng.adapters.keyring import platform_key_paths
+
+    typer.echo("账本签名公钥（可公开，交给见证方）/ ledger verifier keys (public; give them to witnesses):")
+    for paths in platform_key_paths(state.data_dir).values():
+        typer.echo(f"  {paths.verifier.read_text(encoding='utf-8').strip()}   ({paths.verifier})")
     typer.echo(f"管理员 / administrator: {username.strip().lower()}")
     if password is None:
         typer.echo(f"密码（只显示这一次）/ password (shown only once): {chosen}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -39,5 +41,21 @@ def run_server(services: Services, host: str, port: int) -> None:
     import uvicorn
 
     app: Any = web.create_app(services)
+    stop = threading.Event()
+    ticker = threading.Thread(target=_checkpoint_ticker, args=(services, stop), name="checkpoints", daemon=True)
+    ticker.start()
     typer.echo(f"服务地址 / serving at http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port)
+    try:
+        uvicorn.run(app, host=host, port=port)
+    finally:
+        stop.set()
+
+
+def _checkpoint_ticker(services: Services, stop: threading.Event) -> None:
+    """Sign a checkpoint when the interval has passed, even if no command arrives to trigger one."""
+    interval = max(1.0, min(5.0, services.settings.checkpoint_seconds / 4))
+    while not stop.wait(interval):
+        try:
+            services.checkpointer.tick()
+        except Exception:  # keep serving; the next tick retries
+            logging.getLogger(__name__).exception("periodic checkpoint failed")

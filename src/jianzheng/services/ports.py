@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jianzheng.domain.context import PartyFacts
@@ -30,7 +31,49 @@ class Blobs(Protocol):
     def exists(self, sha256: str) -> bool: ...
 
 
-class WriteSession(Protocol):
+@dataclass(frozen=True)
+class StoredCosignature:
+    """A witness's cosignature line on a stored checkpoint."""
+
+    witness: str
+    key_id: str  # hex of the 4-byte key ID
+    line: str  # the C2SP tlog-cosignature signature line, with its newline
+    timestamp: int
+    received_at: str
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A signed checkpoint the platform made, with the cosignatures collected so far."""
+
+    checkpoint_id: int
+    tree_size: int
+    root_hash: bytes
+    note: str  # the signed note exactly as the platform signed it
+    created_at: str
+    reason: str
+    cosignatures: tuple[StoredCosignature, ...] = ()
+
+    def cosigned_note(self) -> str:
+        """The note with every collected cosignature line appended (C2SP signed-note form)."""
+        return self.note + "".join(c.line for c in self.cosignatures)
+
+
+class LedgerReads(Protocol):
+    """Reads of the Merkle tree and its checkpoints (every session has them)."""
+
+    def tree_size(self) -> int: ...
+    def tree_root(self, size: int) -> bytes: ...
+    def leaves(self, start: int, end: int) -> list[bytes]: ...
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]: ...
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]: ...
+    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+    def checkpoint_by_size(self, size: int) -> StoredCheckpoint | None: ...
+    def checkpoints(self, limit: int, offset: int = 0) -> list[StoredCheckpoint]: ...
+    def checkpoint_count(self) -> int: ...
+
+
+class WriteSession(LedgerReads, Protocol):
     """One write transaction holding the append lock."""
 
     def lot_events(self, lot_id: str) -> list[WitnessedEvent]: ...
@@ -40,9 +83,12 @@ class WriteSession(Protocol):
     def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
     def store_token(self, token_id: str, token_hash: str, user_id: str, created_at: str, expires_at: str) -> None: ...
     def revoke_token(self, token_id: str) -> None: ...
+    def add_checkpoint(self, tree_size: int, root_hash: bytes, note: str, created_at: str,
+                       reason: str) -> StoredCheckpoint: ...
+    def add_cosignature(self, checkpoint_id: int, cosignature: StoredCosignature) -> None: ...
 
 
-class ReadSession(Protocol):
+class ReadSession(LedgerReads, Protocol):
     """Reads for queries; each returns plain rows (dicts)."""
 
     def row(self, table: str, key: str) -> dict[str, Any] | None: ...

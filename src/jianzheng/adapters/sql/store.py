@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from jianzheng.adapters.sql import event_store, projections
 from jianzheng.adapters.sql import tables as t
 from jianzheng.adapters.sql.database import WRITE
+from jianzheng.adapters.sql.ledger_access import LedgerAccess
 from jianzheng.adapters.sql.ledger_store import SqlNodeStore
 from jianzheng.domain.calendar import parse_instant
 from jianzheng.domain.context import PartyFacts
@@ -37,7 +38,7 @@ class LedgerAppender:
         merkle.append(SqlNodeStore(conn), size, [leaf_hash(e) for e in entries])
 
 
-class SqlWriteSession:
+class SqlWriteSession(LedgerAccess):
     def __init__(self, conn: sa.Connection, ledger: LedgerAppender) -> None:
         self.conn = conn
         self.ledger = ledger
@@ -82,7 +83,7 @@ class SqlWriteSession:
         self.conn.execute(sa.update(t.api_tokens).where(t.api_tokens.c.token_id == token_id).values(revoked=True))
 
 
-class SqlReadSession:
+class SqlReadSession(LedgerAccess):
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
 
