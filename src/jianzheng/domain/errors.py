@@ -41,12 +41,19 @@ def invalid(field_name: str, message_zh: str, message_en: str, code: str = "inva
     return Refusal(code, message_zh, message_en, field=field_name, status=422)
 
 
-def not_found(kind: str, key: str) -> Refusal:
+# English names for the kinds of thing a reference can miss, so each message is in one language.
+KIND_EN = {"标段": "lot", "投标": "bid", "有效投标": "valid bid", "单位": "company", "人员": "person",
+           "保证金": "deposit", "异议": "objection", "投诉": "complaint", "项目": "project", "用户": "user",
+           "预警": "alert", "检查点": "checkpoint", "文件": "document"}
+
+
+def not_found(kind: str, key: str, kind_en: str | None = None) -> Refusal:
     """A refusal for a reference to something that does not exist (HTTP 404)."""
+    english = kind_en or KIND_EN.get(kind, "record")
     return Refusal(
         "not_found",
         f"未找到{kind}：{key}",
-        f"No {kind} with id {key!r}",
+        f"No {english} with id {key!r}",
         status=404,
         details={"kind": kind, "id": key},
     )
