@@ -134,3 +134,24 @@ class Api:
 def api(world: TenderWorld) -> Iterator[Api]:
     with TestClient(create_app(world.services)) as client:
         yield Api(client, world)
+
+
+CHROMIUM = os.environ.get("JIANZHENG_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """Debian's headless Chromium for `@pytest.mark.browser` tests: skipped when absent, failed under CI."""
+    reason = ""
+    if not Path(CHROMIUM).is_file():
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError as exc:
+            reason = f"the playwright package is missing: {exc}"
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM

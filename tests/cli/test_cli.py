@@ -207,32 +207,6 @@ def test_log_filters(tender: tuple[Path, str, str]) -> None:
     assert code == 0 and "lot.announced" in out
 
 
-def test_demo_creates_one_account_per_role_and_lots(tmp_path: Path) -> None:
-    target = tmp_path / "demo"
-    code, out, err = run(tmp_path, "demo", "--dir", str(target), "--no-serve", "--lots", "2", "--seed", "5")
-    assert code == 0, err
-    for role in ("staff", "supervisor", "tenderer", "agency", "bidder", "expert", "public"):
-        assert f" {role} " in out
-    code, out, _ = run(target, "user", "list", "--format", "json")
-    assert sorted(u["role"] for u in json.loads(out)) == sorted(
-        ["staff", "supervisor", "tenderer", "agency", "bidder", "expert", "public"])
-    code, out, _ = run(target, "lots", "list", "--format", "json")
-    assert json.loads(out)["total"] == 2
-    code, out, _ = run(tmp_path, "demo", "--dir", str(target), "--no-serve")
-    assert code == 0 and "reusing" in out
-    code, out, _ = run(tmp_path, "demo", "--dir", str(target), "--no-serve", "--reset")
-    assert code == 0 and "demo platform created" in out
-
-
-def test_demo_leaves_a_foreign_directory_alone(tmp_path: Path) -> None:
-    target = tmp_path / "mine"
-    target.mkdir()
-    (target / "notes.txt").write_text("keep me")
-    code, _, err = run(tmp_path, "demo", "--dir", str(target), "--no-serve")
-    assert code == 2 and "left alone" in err
-    assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
-
-
 def test_env_var_sets_the_data_dir(initialised: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["user", "list", "--format", "json"], env={"JIANZHENG_DATA_DIR": str(initialised)})
     assert result.exit_code == 0

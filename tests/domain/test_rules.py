@@ -238,6 +238,24 @@ def test_law37_committee_valid() -> None:
     assert d.state.stage is Stage.EVALUATION
 
 
+def test_regs46_expert_avoidance() -> None:
+    d = LotDriver()
+    d.to_opened()
+    members = d.committee()
+    # The third expert works for a bidder; the fourth is the tenderer's legal representative.
+    d.parties[TENDERER] = party(TENDERER, rep=members[3].person_id)
+    employers: dict[str, str | None] = {m.person_id: None for m in members}
+    employers[members[2].person_id] = "P-BIDDER1"
+    refusal = refused(d, c.FormCommittee(members, employers), "regs46.expert-avoidance")
+    found = {(x["person_id"], x["reason"], x["facts"]["party_role"]) for x in refusal.details["conflicts"]}
+    assert found == {(members[2].person_id, "employer", "bidder"),
+                     (members[3].person_id, "legal_representative", "tenderer")}
+    d.parties[TENDERER] = party(TENDERER)
+    employers[members[2].person_id] = "P-SOMEONE-ELSE"
+    d.run(c.FormCommittee(members, employers))
+    assert d.state.stage is Stage.EVALUATION and d.state.evaluation.selection == "direct"
+
+
 def test_regs54_publish_late_warning() -> None:
     d = LotDriver()
     d.to_evaluated()
@@ -365,6 +383,7 @@ RULE_TESTS: dict[str, Callable[..., None]] = {
     "law34.opening-late": test_law34_late_opening_warning,
     "regs34.related-bidders": test_regs34_related_bidders_same_legal_representative,
     "law37.committee": test_law37_committee,
+    "regs46.expert-avoidance": test_regs46_expert_avoidance,
     "regs54.publish-candidates": test_regs54_publish_late_warning,
     "regs54.publicity-period": test_regs54_publicity_period_blocks_award,
     "regs55.first-candidate": test_regs55_first_candidate,

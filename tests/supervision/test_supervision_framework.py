@@ -105,7 +105,7 @@ def test_realtime_runs_only_reacting_indicators_and_only_given_lots() -> None:
     }
     assert [a.subject_id for a in alerts if a.indicator == "R030"] == ["L1"]
     assert run_realtime("lot.awarded", frames, overrides, lot_ids=["L2"]) == []
-    assert run_realtime("lot.published", frames, overrides) == []
+    assert run_realtime("lot.contract_signed", frames, overrides) == []
 
 
 def test_batch_and_realtime_agree_on_a_lot() -> None:

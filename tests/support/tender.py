@@ -158,3 +158,42 @@ def evaluate(world: TenderWorld, lot_id: str) -> None:
             p.lot_command(world.actors[f"expert{i}"], lot_id, c.SubmitScores(
                 b["bid_id"], {"technical": 3000 + bonus, "commercial": 1500, "price": 3500}))
     p.lot_command(world.actors["expert1"], lot_id, c.ReportEvaluation())
+
+
+def bid_with(world: TenderWorld, lot_id: str, bidder: str, price_fen: int, *,
+             fingerprint: dict[str, str] | None = None, source_ip: str = "127.0.0.1",
+             representative: dict[str, str] | None = None, project_manager: str | None = None,
+             key_staff: tuple[str, ...] = (), proposal: str | None = None,
+             boq: list[dict[str, object]] | None = None, paying_account: str | None = None,
+             document_name: str = "投标文件.pdf") -> None:
+    """Register, pay the deposit and submit one bid with everything the collusion indicators compare.
+
+    `project_manager` and `key_staff` are keys of `world.persons` (default: the bidder's own pm);
+    `paying_account` defaults to the bidder's basic account (Regs 26).
+    """
+    p = world.platform
+    actor = world.actors[bidder]
+    p.lot_command(actor, lot_id, c.RegisterBidder())
+    account = paying_account or basic_account(world, world.parties[bidder])
+    p.lot_command(actor, lot_id, c.PayDeposit(10_000_000, account, "中国建设银行"))
+    manager = world.persons[project_manager or f"pm{bidder[-1]}"]
+    content: dict[str, object] = {
+        "price_fen": price_fen, "project_manager_id": manager, "duration_days": 300, "quality": "合格",
+        "key_staff": [world.persons[k] for k in key_staff],
+        "technical_proposal": proposal if proposal is not None else f"{bidder} 的施工组织设计",
+        "boq": boq if boq is not None else [{"code": "010101", "name": "土方开挖", "unit": "m3",
+                                             "quantity_milli": 1_000_000, "unit_price_fen": price_fen // 2000}],
+    }
+    if representative is not None:
+        content["representative"] = representative
+    p.submit_bid(actor, lot_id, content, [Upload(document_name, f"bid of {bidder}".encode(), "application/pdf")],
+                 source_ip=source_ip, fingerprint=fingerprint)
+
+
+def open_lot(world: TenderWorld, lot_id: str) -> None:
+    """Move the clock to the bid deadline and open the bids (Law 34)."""
+    lot = world.services.queries.lot(world.actors["staff"], lot_id)
+    deadline = datetime.fromisoformat(str(lot["bid_deadline"]).replace("Z", "+00:00"))
+    if world.clock.now() < deadline:
+        world.clock.advance(deadline - world.clock.now())
+    world.platform.open_bids(world.actors["agency"], lot_id)

@@ -18,12 +18,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jianzheng.domain import commands as c
+from jianzheng.domain.credit import RecordCredit
+from jianzheng.domain.roles import Role
 from jianzheng.services.platform import Upload
+from jianzheng.supervision.alert import Alert
 from jianzheng.web.app import create_app
 from tests.conftest import DATABASES, Api, fresh_database
-from tests.support.tender import announce, bid, build_world, register_lot
+from tests.support.tender import TenderWorld, announce, bid, build_world, register_lot
 
-ROLES = [None, "public", "staff", "supervisor", "tenderer", "agency", "bidder1", "bidder3", "expert1"]
+ROLES = [None, "public", "staff", "supervisor", "tenderer", "agency", "bidder1", "bidder3", "expert1", "witness"]
 OWNERS = {"tenderer", "agency"}
 BIDDERS = {"bidder1", "bidder3"}
 OVERSIGHT = {"staff", "supervisor"}
@@ -54,6 +57,7 @@ def matrix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         bid(world, lot_a, "bidder1", 950_000_000)
         bid(world, lot_a, "bidder2", 960_000_000)
         lot_c = register_lot(world)
+        world.account("witness", Role.WITNESS)  # a notary checking the ledger: reads its leaves, changes nothing
         staff = world.actors["staff"]
         doc = world.platform.store_document(c_upload()).as_payload()
         ids = {"A": lot_a, "B": lot_b, "C": lot_c, "doc": doc,
@@ -62,11 +66,30 @@ def matrix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                "depB": world.services.queries.deposits(staff, lot_b)[0]["deposit_id"],
                "tenderer": world.parties["tenderer"], "agency": world.parties["agency"],
                "pm1": world.persons["pm1"], "now": world.clock.now().isoformat()}
+        ids.update(desk_ids(world, lot_b))
         with TestClient(create_app(world.services)) as client:
             api = Api(client, world)
             api.sign_in(*(r for r in ROLES if r))
             yield Matrix(api, ids)
         world.services.engine.dispose()
+
+
+def desk_ids(world: TenderWorld, lot_id: str) -> dict[str, str]:
+    """An alert, a watch-list entry and two published credit records (one to revoke, one to read)."""
+    desk, supervisor = world.services.desk, world.actors["supervisor"]
+    now = world.clock.now()
+    single = Alert("R018", "medium", "lot", lot_id, (lot_id,), (), "只收到一家投标", "One bid", ())
+    [alert] = desk.raise_alerts([single])
+    entry = desk.watch(supervisor, "bidder", world.parties["bidder4"], "多次陪标", now + timedelta(days=90))
+    record = desk.record_credit(supervisor, RecordCredit(
+        "party", world.parties["agency"], "未按规定公示", "criticism", "实施条例第五十四条", "公管局", now,
+        now + timedelta(days=180)))
+    published = desk.record_credit(supervisor, RecordCredit(
+        "party", world.parties["agency"], "未按规定公示", "warning", "实施条例第五十四条", "公管局", now,
+        now + timedelta(days=180)))
+    return {"alert": alert, "entry": entry[0].payload["entry_id"], "record": record[0].payload["record_id"],
+            "published": published[0].payload["record_id"],
+            "bidder5": world.parties["bidder5"], "later": (now + timedelta(days=120)).isoformat()}
 
 
 def c_upload() -> Upload:
@@ -126,6 +149,23 @@ CHANGES: list[tuple[str, str, str, Any, set[str]]] = [
     ("refund deposit", "POST", "/lots/{B}/deposits/{depB}/refund", {"json": {}}, OWNERS | {"staff"}),
     ("retender", "POST", "/lots/{C}/retender", {"json": {"reason": "重新招标"}}, OWNERS),
     ("cancel lot", "POST", "/lots/{C}/cancel", {"json": {"reason": "项目取消"}}, OWNERS),
+    # the supervision desk: supervisors act on alerts, the watch list and credit records
+    ("acknowledge alert", "POST", "/alerts/{alert}/acknowledge", {"json": {}}, {"supervisor"}),
+    ("review alert", "POST", "/alerts/{alert}/review", {"json": {"note": "核查"}}, {"supervisor"}),
+    ("transfer alert", "POST", "/alerts/{alert}/transfer", {"json": {"recipient": "市纪委监委", "note": "移送"}},
+     {"supervisor"}),
+    ("dismiss alert", "POST", "/alerts/{alert}/dismiss", {"json": {"reason": "误报"}}, {"supervisor"}),
+    ("confirm alert", "POST", "/alerts/{alert}/confirm", {"json": {"finding": "查实"}}, {"supervisor"}),
+    ("assign alert", "POST", "/alerts/{alert}/assign", {"json": {"assignee": "supervisor"}}, {"supervisor"}),
+    ("comment alert", "POST", "/alerts/{alert}/comments", {"json": {"text": "意见"}}, {"supervisor"}),
+    ("add watch entry", "POST", "/watchlist", lambda i: {"json": {
+        "kind": "bidder", "subject_id": i["bidder5"], "reason": "陪标", "valid_to": i["later"]}}, {"supervisor"}),
+    ("remove watch entry", "POST", "/watchlist/{entry}/removal", {"json": {"reason": "核实"}}, {"supervisor"}),
+    ("record credit", "POST", "/credit-records", lambda i: {"json": {
+        "subject_id": i["tenderer"], "behaviour": "逾期退还保证金", "sanction": "warning",
+        "basis": "实施条例第五十七条", "authority": "公管局", "period_from": i["now"], "period_to": i["later"]}},
+     {"supervisor"}),
+    ("revoke credit", "POST", "/credit-records/{record}/revocation", {"json": {"reason": "撤销"}}, {"supervisor"}),
 ]
 
 READS: list[tuple[str, str, set[str]]] = [
@@ -141,6 +181,20 @@ READS: list[tuple[str, str, set[str]]] = [
     ("one person unmasked", "/persons/{pm1}", OVERSIGHT),
     ("accounts", "/users", OVERSIGHT),
     ("rule warnings", "/warnings", OVERSIGHT),
+    ("alerts", "/alerts", OVERSIGHT),
+    ("alert detail", "/alerts/{alert}", OVERSIGHT),
+    ("alert counts", "/alerts/counts", OVERSIGHT),
+    ("watch list", "/watchlist", OVERSIGHT),
+    ("watch entry", "/watchlist/{entry}", OVERSIGHT),
+    ("credit records (public)", "/credit-records", set(ROLES)),
+    ("credit record (public)", "/credit-records/{published}", set(ROLES)),
+    # The witness ledger: raw leaves (full event payloads) for oversight and witnesses; the rest is public.
+    ("ledger leaves", "/ledger/leaves?start=0&end=5", OVERSIGHT | {"witness"}),
+    ("ledger checkpoint", "/ledger/checkpoint", set(ROLES)),
+    ("ledger checkpoints", "/ledger/checkpoints", set(ROLES)),
+    ("ledger inclusion proof", "/ledger/proof/inclusion?index=0", set(ROLES)),
+    ("ledger consistency proof", "/ledger/proof/consistency?old=1&new=3", set(ROLES)),
+    ("ledger keys", "/ledger/keys", set(ROLES)),
 ]
 
 

@@ -46,7 +46,7 @@ def test_complete_tender_from_registration_to_completion(api: Api) -> None:
             api.ok(f"expert{i}", "POST", f"/lots/{lot}/scores", json=body)
     scores = api.ok("supervisor", "GET", f"/lots/{lot}/scores")
     assert len(scores) == 25
-    assert api.get("expert2", f"/lots/{lot}/evaluation-report").status_code == 405
+    assert api.get("expert2", f"/lots/{lot}/evaluation-report").status_code == 404  # not reported yet
     assert api.post("expert2", f"/lots/{lot}/evaluation-report", json={}).status_code == 403
     api.ok("expert1", "POST", f"/lots/{lot}/evaluation-report", json={})
     assert api.stage(lot) == "evaluated"

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from jianzheng.cli import demo, init, log, lots, serve, users
+from jianzheng.cli import alerts as alerts_cli
+from jianzheng.cli import analyze as analyze_cli
+from jianzheng.cli import bidder as bidder_cli
+from jianzheng.cli import certificate as certificate_cli
+from jianzheng.cli import credit as credit_cli
+from jianzheng.cli import demo, init, ledger, log, lots, serve, users, witness
+from jianzheng.cli import experts as experts_cli
+from jianzheng.cli import ocds as ocds_cli
+from jianzheng.cli import verify as verify_cli
+from jianzheng.cli import watchlist as watchlist_cli
 from jianzheng.cli.common import CliState
 
 app = typer.Typer(
@@ -45,3 +54,18 @@ app.command("log")(log.log)
 app.command("demo")(demo.demo)
 app.add_typer(users.app, name="user")
 app.add_typer(lots.app, name="lots")
+app.add_typer(certificate_cli.app, name="certificate")
+app.add_typer(alerts_cli.app, name="alerts")
+app.add_typer(watchlist_cli.app, name="watchlist")
+app.add_typer(credit_cli.app, name="credit")
+app.add_typer(experts_cli.app, name="experts")
+app.add_typer(ocds_cli.import_app, name="import")
+app.add_typer(ocds_cli.export_app, name="export")
+app.command("analyze")(analyze_cli.analyze)
+
+app.add_typer(bidder_cli.app, name="bidder")
+app.add_typer(bidder_cli.escrow_app, name="escrow")
+app.add_typer(witness.app, name="witness")
+app.add_typer(ledger.app, name="ledger")
+
+app.command("verify")(verify_cli.verify)

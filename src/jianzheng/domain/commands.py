@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from jianzheng.domain.avoidance import AvoidanceFacts
+from jianzheng.domain.draw import Requirement
+from jianzheng.domain.experts import PoolExpert
+from jianzheng.domain.methods import EvaluationMethod
+
 
 @dataclass(frozen=True)
 class DocumentRef:
@@ -54,6 +59,7 @@ class CompileDocuments:
     factors: tuple[FactorSpec, ...]
     deposit_fen: int
     qualification: str = ""
+    evaluation: EvaluationMethod | None = None  # the evaluation method's details (issue 7); None: simple
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,46 @@ class SubmitBid:
 
 
 @dataclass(frozen=True)
+class StartHall:
+    """Open the online opening hall at the deadline; bidders then release their keys."""
+
+
+@dataclass(frozen=True)
+class SignInHall:
+    """A bidder signs in to the opening hall (不见面开标签到)."""
+
+
+@dataclass(frozen=True)
+class RecordDecryption:
+    """The outcome of opening one sealed bid with a released key (the service decrypts)."""
+
+    bid_id: str
+    ok: bool
+    via: str  # "bidder" (the bidder released its key) or "escrow" (custodians' shares)
+    key_b64: str = ""
+    content_sha256: str = ""
+    content_sm3: str = ""
+    documents: tuple[DocumentRef, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RequestEscrow:
+    """Staff asks the custodians to open a bid the bidder could not open through no fault of its own."""
+
+    bid_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SubmitEscrowShare:
+    bid_id: str
+    custodian: str
+    x: int
+    share_b64: str
+
+
+@dataclass(frozen=True)
 class WithdrawBid:
     pass
 
@@ -170,6 +216,9 @@ class CommitteeMember:
 @dataclass(frozen=True)
 class FormCommittee:
     members: tuple[CommitteeMember, ...]
+    # Each member's employer (person -> party), added by the service for the Regs 46 check of a
+    # committee named directly; None when the platform was built without that enrichment.
+    employers: dict[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +232,102 @@ class SubmitScores:
 class RejectBid:
     bid_id: str
     reason: str
+    item: str = ""  # the review item (资格/符合性审查项) the bid fails, when the method lists them
+
+
+# -- the expert draw and the deeper evaluation (issue 7) ------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestExpertDraw:
+    """Ask for a draw of experts; the service adds the pool and the avoidance facts it read."""
+
+    requirements: tuple[Requirement, ...]
+    local_region: str
+    evaluation_at: datetime
+    pool: tuple[PoolExpert, ...] = ()
+    facts: AvoidanceFacts | None = None
+    witnesses: tuple[str, ...] = ()  # the registered witnesses whose cosignatures the seed needs
+
+
+@dataclass(frozen=True)
+class RecordExpertDraw:
+    """Run a requested draw with the first checkpoint covering the request (given by the service)."""
+
+    request_id: str
+    tree_size: int
+    root_hash: bytes
+    checkpoint: str  # the checkpoint's body text (origin, size, root), as cosigned
+    cosignatures: tuple[str, ...] = ()  # the witnesses' cosignature lines on it
+
+
+@dataclass(frozen=True)
+class AnswerExpertDraw:
+    """A drawn expert confirms or declines (by themself, or recorded by staff from the call)."""
+
+    request_id: str
+    person_id: str
+    accept: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ExplainDeviation:
+    bid_id: str
+    factor: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SignReport:
+    agrees: bool = True
+    dissent: str = ""
+
+
+@dataclass(frozen=True)
+class AskBidder:
+    bid_id: str
+    question: str
+    deadline: datetime
+    kind: str = "clarification"  # clarification, or cost (an abnormally low price)
+
+
+@dataclass(frozen=True)
+class AnswerQuestion:
+    question_id: str
+    answer: str
+    document: DocumentRef | None = None
+
+
+@dataclass(frozen=True)
+class AcceptLowPrice:
+    bid_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AdjustPrice:
+    """Lowest evaluated price method: the committee's adjustment of a bid's price for evaluation."""
+
+    bid_id: str
+    amount_fen: int  # positive adds to the evaluated price, negative deducts
+    reason: str
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page of a bid document an expert had open: when, and for how many seconds."""
+
+    bid_id: str
+    document: str  # the document's SHA-256
+    page: int
+    opened_at: datetime
+    seconds: int
+
+
+@dataclass(frozen=True)
+class RecordReviewPages:
+    views: tuple[PageView, ...]
 
 
 @dataclass(frozen=True)
@@ -231,5 +376,7 @@ LotCommand = (
     | IssueClarification | RaiseObjection | AnswerObjection | FileComplaint | AcceptComplaint
     | DecideComplaint | RegisterBidder | PayDeposit | SubmitBid | WithdrawBid | OpenBids
     | FormCommittee | SubmitScores | RejectBid | ReportEvaluation | PublishCandidates | Award
-    | SignContract | RefundDeposit | Retender | CancelLot
+    | SignContract | RefundDeposit | Retender | CancelLot | RequestExpertDraw | RecordExpertDraw
+    | AnswerExpertDraw | ExplainDeviation | SignReport | AskBidder | AnswerQuestion | AcceptLowPrice
+    | AdjustPrice | RecordReviewPages
 )

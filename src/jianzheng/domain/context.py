@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from jianzheng.domain.calendar import format_instant
+from jianzheng.domain.credit import CreditSanction
 from jianzheng.domain.errors import Refusal
 from jianzheng.domain.events import EventDraft
 from jianzheng.domain.procedures import Procedure
@@ -31,6 +32,8 @@ class PartyFacts:
     shareholders: Mapping[str, int] = field(default_factory=dict)
     sanctioned_until: datetime | None = None
     sanction_reason: str | None = None
+    # Unrevoked credit records whose sanction bars bidding (一处失信，处处受限), in any period.
+    sanctions: tuple[CreditSanction, ...] = ()
 
 
 @dataclass

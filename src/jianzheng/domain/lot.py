@@ -12,8 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from jianzheng.domain.calendar import parse_instant
+from jianzheng.domain.evaluation_state import APPLY as EVALUATION_APPLY
+from jianzheng.domain.evaluation_state import EvaluationState
 from jianzheng.domain.events import WitnessedEvent
 from jianzheng.domain.lifecycle import Stage, next_stage
+from jianzheng.domain.methods import method_from_payload
 
 
 @dataclass
@@ -37,6 +40,11 @@ class Bid:
     price_fen: int | None = None
     project_manager_id: str | None = None
     rejected_reason: str | None = None
+    sealed: bool = False
+    decryption: str = ""  # sealed bids: pending, decrypted or failed
+    escrow_threshold: int = 0
+    escrow_custodians: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()  # SHA-256 of the bid's documents (what reviewers may open)
 
 
 @dataclass
@@ -119,6 +127,13 @@ class LotState:
     contract_price_fen: int | None = None
     warnings: list[str] = field(default_factory=list)
     exists: bool = False
+    hall_started_at: datetime | None = None
+    release_until: datetime | None = None
+    hall_signins: dict[str, datetime] = field(default_factory=dict)
+    escrow_requests: dict[str, str] = field(default_factory=dict)
+    escrow_shares: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    # The evaluation beyond the simple core: draws, questions, deviation reasons, signatures.
+    evaluation: EvaluationState = field(default_factory=EvaluationState)
 
     def active_bids(self) -> list[Bid]:
         """The bids that count: the latest version of each bidder, not withdrawn."""
@@ -168,6 +183,9 @@ def evolve(state: LotState, event: WitnessedEvent) -> LotState:
         if kind == "lot.suspended":
             state.resume_to = previous
     _APPLY.get(kind, _ignore)(state, p, event)
+    evaluation = EVALUATION_APPLY.get(kind)
+    if evaluation is not None:
+        evaluation(state.evaluation, p, event)
     return state
 
 
@@ -180,6 +198,7 @@ def _documents_compiled(state: LotState, p: dict[str, Any], event: WitnessedEven
     state.method = p["method"]
     state.deposit_fen = p["deposit_fen"]
     state.factors = [Factor(f["code"], f["name_zh"], f["name_en"], f["max_points"]) for f in p["factors"]]
+    state.evaluation.method = method_from_payload(p.get("evaluation"))
 
 
 def _documents_confirmed(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
@@ -243,9 +262,44 @@ def _bid_submitted(state: LotState, p: dict[str, Any], event: WitnessedEvent) ->
     for bid in state.bids.values():
         if bid.bidder_id == p["bidder_id"] and bid.status == "submitted":
             bid.status = "replaced"
+    envelope = p.get("envelope") or {}
+    escrow = envelope.get("escrow") or {}
     state.bids[p["bid_id"]] = Bid(
-        p["bid_id"], p["bidder_id"], p["version"], event.time, content_sha256=p["content_sha256"]
+        p["bid_id"], p["bidder_id"], p["version"], event.time, content_sha256=p["content_sha256"],
+        sealed=bool(p.get("sealed")), decryption="pending" if p.get("sealed") else "",
+        escrow_threshold=int(escrow.get("threshold", 0)), escrow_custodians=tuple(escrow.get("custodians", ())),
+        documents=tuple(d["sha256"] for d in p.get("documents") or ()),
     )
+
+
+def _hall_started(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
+    state.hall_started_at = event.time
+    state.release_until = _t(p, "release_until")
+
+
+def _hall_signed_in(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
+    state.hall_signins.setdefault(p["bidder_id"], event.time)
+
+
+def _bid_decrypted(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
+    bid = state.bids[p["bid_id"]]
+    bid.decryption = "decrypted"
+    bid.content_sha256 = p["content_sha256"]
+    bid.documents = tuple(d["sha256"] for d in p.get("documents") or ())
+
+
+def _bid_decryption_failed(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
+    bid = state.bids[p["bid_id"]]
+    bid.decryption = "failed"
+    bid.status = "failed_decryption"
+
+
+def _escrow_requested(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
+    state.escrow_requests[p["bid_id"]] = p["reason"]
+
+
+def _escrow_share(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
+    state.escrow_shares.setdefault(p["bid_id"], {})[p["custodian"]] = (int(p["x"]), p["share_b64"])
 
 
 def _bid_withdrawn(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
@@ -279,6 +333,7 @@ def _retendered(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> No
             bid.status = "closed"
     state.committee.clear()
     state.scores.clear()
+    state.evaluation = EvaluationState(method=state.evaluation.method)
 
 
 def _committee(state: LotState, p: dict[str, Any], event: WitnessedEvent) -> None:
@@ -341,6 +396,12 @@ _APPLY = {
     "lot.deposit_paid": _deposit,
     "lot.bid_submitted": _bid_submitted,
     "lot.bid_withdrawn": _bid_withdrawn,
+    "lot.hall_started": _hall_started,
+    "lot.hall_signed_in": _hall_signed_in,
+    "lot.bid_decrypted": _bid_decrypted,
+    "lot.bid_decryption_failed": _bid_decryption_failed,
+    "lot.escrow_requested": _escrow_requested,
+    "lot.escrow_share_submitted": _escrow_share,
     "lot.opened": _opened,
     "lot.failed": _failed,
     "lot.retendered": _retendered,

@@ -51,6 +51,48 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Sealing:
+    """Sealed bids (Order 20 Art. 25–31): whether required, the key-release window, the size limit."""
+
+    required: bool = False
+    release_window_minutes: int = 30
+    max_envelope_mb: int = 50
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """Evaluation (issue 7): the score-deviation threshold and the expert-avoidance window.
+
+    An expert whose score on a factor departs from the other members' mean by more than
+    ``deviation_threshold_percent`` of the factor's maximum must give a written reason
+    before the report (seed 001). An expert who already evaluated ``avoid_max_times`` times
+    for the same tenderer or agency within ``avoid_days`` days is not drawn for it again.
+    """
+
+    deviation_threshold_percent: Decimal = Decimal(20)
+    avoid_max_times: int = 3
+    avoid_days: int = 90
+
+
+_EVALUATION_KEYS = {"deviation_threshold_percent", "avoid_max_times", "avoid_days"}
+
+
+def _evaluation(raw: dict[str, Any], source: str) -> EvaluationSettings:
+    unknown = set(raw) - _EVALUATION_KEYS
+    if unknown:
+        raise _bad_config(source, f"unknown evaluation key {sorted(unknown)[0]}")
+    found = EvaluationSettings(
+        deviation_threshold_percent=Decimal(str(raw.get("deviation_threshold_percent", "20"))),
+        avoid_max_times=int(raw.get("avoid_max_times", 3)),
+        avoid_days=int(raw.get("avoid_days", 90)))
+    if not Decimal(0) < found.deviation_threshold_percent <= Decimal(100):
+        raise _bad_config(source, "deviation_threshold_percent must be within (0, 100]")
+    if found.avoid_max_times < 0 or found.avoid_days <= 0:
+        raise _bad_config(source, "avoid_max_times must not be negative and avoid_days must be positive")
+    return found
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One procedure's whole configuration."""
 
@@ -60,6 +102,8 @@ class Procedure:
     periods: Periods
     limits: Limits
     modes: dict[str, RuleMode]
+    sealing: Sealing = Sealing()
+    evaluation: EvaluationSettings = EvaluationSettings()
 
     def mode(self, rule_code: str) -> RuleMode:
         return self.modes.get(rule_code, RULES[rule_code].default_mode)
@@ -91,7 +135,18 @@ def parse_procedure(data: dict[str, Any], source: str) -> Procedure:
             if rule_code not in RULES:
                 raise _bad_config(source, f"unknown rule {rule_code}")
             modes[rule_code] = RuleMode(mode)
+        raw_sealing = data.get("sealing", {})
+        unknown = set(raw_sealing) - {"required", "release_window_minutes", "max_envelope_mb"}
+        if unknown:
+            raise _bad_config(source, f"unknown sealing key {sorted(unknown)[0]}")
+        sealing = Sealing(required=bool(raw_sealing.get("required", False)),
+                          release_window_minutes=int(raw_sealing.get("release_window_minutes", 30)),
+                          max_envelope_mb=int(raw_sealing.get("max_envelope_mb", 50)))
+        if sealing.release_window_minutes <= 0 or sealing.max_envelope_mb <= 0:
+            raise _bad_config(source, "sealing window and size limit must be positive")
         return Procedure(
+            sealing=sealing,
+            evaluation=_evaluation(data.get("evaluation", {}), source),
             code=str(data["code"]),
             name_zh=str(data["name_zh"]),
             name_en=str(data["name_en"]),

@@ -15,6 +15,7 @@ class Role(StrEnum):
     BIDDER = "bidder"  # 投标人
     EXPERT = "expert"  # 评标专家
     PUBLIC = "public"  # 社会公众
+    WITNESS = "witness"  # 见证机构（公证机构等）：核对账本，不参与交易
     SYSTEM = "system"  # the platform itself (timers, imports)
 
     @property
@@ -30,5 +31,6 @@ ROLE_LABELS_ZH: dict[Role, str] = {
     Role.BIDDER: "投标人",
     Role.EXPERT: "评标专家",
     Role.PUBLIC: "社会公众",
+    Role.WITNESS: "见证机构",
     Role.SYSTEM: "系统",
 }

@@ -10,7 +10,7 @@ An envelope is a JSON object (format ``jianzheng-sealed-bid/1``)::
      "escrow": null | {"threshold", "key_check_sm3",
                        "shares": [{"custodian", "suite", "wrap_public", "x", "wrapped_share"}]},
      "signer": {"suite", "sign_public", "wrap_public"},
-     "signature"}                                # over the RFC 8785 form of all other fields
+     "signature"}          # over the RFC 8785 form of the header plus the ciphertext's SHA-256
 
 The header (everything but ciphertext and signature) is the GCM additional data, so no
 field can be swapped between envelopes. The platform checks the form and the bidder's
@@ -20,6 +20,7 @@ enough escrow shares open it (:func:`open_envelope`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -61,7 +62,14 @@ def _header(envelope: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def signed_bytes(envelope: Mapping[str, Any]) -> bytes:
-    return _canonical({k: v for k, v in envelope.items() if k != "signature"})
+    """What the signature covers: the header and the SHA-256 of the ciphertext's base64 text.
+
+    Signing the digest rather than the ciphertext keeps canonicalisation to the small
+    header (a megabyte-sized string through RFC 8785 costs tens of milliseconds).
+    """
+    ciphertext = envelope.get("ciphertext")
+    digest = hashlib.sha256(ciphertext.encode("ascii")).hexdigest() if isinstance(ciphertext, str) else ""
+    return _canonical({**_header(envelope), "ciphertext_sha256": digest})
 
 
 def _sm4_gcm_encrypt(key: bytes, nonce: bytes, data: bytes, aad: bytes) -> bytes:
@@ -122,6 +130,13 @@ def parse_envelope(data: bytes | str) -> dict[str, Any]:
     return doc
 
 
+def _b64_length(text: object) -> int:
+    """Decoded length of base64 text without decoding a megabyte (opening decodes and checks it)."""
+    if not isinstance(text, str) or len(text) % 4:
+        raise SealingError("ciphertext 不是合法的 Base64", "ciphertext is not valid base64", "ciphertext")
+    return len(text) // 4 * 3 - len(text[-2:]) + len(text[-2:].rstrip("="))
+
+
 def check_envelope(envelope: Mapping[str, Any], lot_id: str, bidder_id: str,
                    bidder_keys: PublicKeys | None = None,
                    custodians: Sequence[Custodian] = (), threshold: int = 0) -> PublicKeys:
@@ -147,9 +162,8 @@ def check_envelope(envelope: Mapping[str, Any], lot_id: str, bidder_id: str,
         raise SealingError("信封不是为本标段和本投标人加密的", "The envelope was sealed for another lot or bidder")
     if len(unb64(envelope["nonce"], "nonce")) != 12:
         raise SealingError("随机数长度应为12字节", "The nonce must be 12 bytes", "nonce")
-    ciphertext = unb64(envelope["ciphertext"], "ciphertext")
     size = envelope["plaintext_size"]
-    if not isinstance(size, int) or size <= 0 or len(ciphertext) != size + _TAG:
+    if not isinstance(size, int) or size <= 0 or _b64_length(envelope["ciphertext"]) != size + _TAG:
         raise SealingError("密文长度与明文长度不符", "The ciphertext length does not match the plaintext size",
                            "ciphertext")
     commitment = envelope["commitment"]
@@ -224,5 +238,5 @@ def open_envelope(envelope: Mapping[str, Any], key: bytes) -> bytes:
 
 
 def envelope_bytes(envelope: Mapping[str, Any]) -> bytes:
-    """The stored form: RFC 8785 canonical JSON, so its digest is stable."""
-    return _canonical(dict(envelope))
+    """A compact JSON form of an envelope (the platform stores the bytes it received)."""
+    return json.dumps(dict(envelope), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

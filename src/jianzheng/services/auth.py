@@ -23,8 +23,9 @@ def actor_from_row(row: dict[str, Any]) -> Actor:
 
 class Auth:
     def __init__(self, store: Store, platform: Platform, check_password: Callable[[str, str], bool],
-                 new_token: Callable[[], str], token_digest: Callable[[str], str]) -> None:
+                 new_token: Callable[[], str], token_digest: Callable[[str], str], token_days: int = 7) -> None:
         self.store = store
+        self.token_days = token_days
         self.platform = platform
         self.check_password = check_password
         self.new_token = new_token
@@ -41,7 +42,7 @@ class Auth:
             raise BAD_LOGIN
         actor = actor_from_row(row)
         token = self.new_token()
-        self.platform.issue_token(actor, self.token_digest(token), source_ip=source_ip)
+        self.platform.issue_token(actor, self.token_digest(token), days=self.token_days, source_ip=source_ip)
         return token, actor
 
     def actor_for_token(self, token: str) -> Actor:

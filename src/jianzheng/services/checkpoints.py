@@ -103,7 +103,18 @@ class Checkpointer:
                 return None
         return self.checkpoint("time", only_if_grown=True)
 
-    def checkpoint(self, reason: str, only_if_grown: bool = True) -> StoredCheckpoint | None:
+    def covering(self, size: int, reason: str) -> StoredCheckpoint:
+        """A checkpoint of at least `size` leaves: the latest if it covers them, else a new one.
+
+        Concurrent callers queue on the lock; the checkpoint one of them makes covers every
+        event appended before it, so a rush of receipts shares checkpoints (group signing).
+        """
+        made = self.checkpoint(reason, only_if_grown=False, unless_covers=size)
+        assert made is not None and made.tree_size >= size
+        return made
+
+    def checkpoint(self, reason: str, only_if_grown: bool = True,
+                   unless_covers: int | None = None) -> StoredCheckpoint | None:
         """Sign and store a checkpoint of the current tree; returns it (None if nothing new).
 
         When the tree has not grown since the last checkpoint, that one stands and nothing
@@ -112,9 +123,10 @@ class Checkpointer:
         with self._lock, self.store.write() as session:
             size = session.tree_size()
             last = session.latest_checkpoint()
-            if last is not None and last.tree_size == size:
+            covered = last is not None and unless_covers is not None and last.tree_size >= unless_covers
+            if last is not None and (last.tree_size == size or covered):
                 stored = None if only_if_grown else last
-                self._last_size, self._last_time = size, parse_instant(last.created_at)
+                self._last_size, self._last_time = last.tree_size, parse_instant(last.created_at)
             else:
                 now = self.clock.now()
                 body = Checkpoint(self.origin, size, session.tree_root(size))

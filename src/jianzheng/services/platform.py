@@ -67,6 +67,9 @@ class Platform:
         self.hash_password = hash_password
         self.listeners: list[EventListener] = []
         self._procedures: dict[str, Procedure] = {}
+        # Per command type: adds the facts a decision needs that only the store knows (read under
+        # the write lock), e.g. the expert pool for a draw request (services/experts.py).
+        self.enrichers: dict[type, Callable[[WriteSession, LotState, Any, Context], Any]] = {}
 
     # -- the one path every change takes ---------------------------------------------------
 
@@ -112,7 +115,8 @@ class Platform:
             ids = {ctx.actor_party_id} if ctx.actor_party_id else set()
             ids |= set(state.registrations)
             ctx.parties = session.party_facts(ids)
-            return decide(state, command, ctx)
+            enrich = self.enrichers.get(type(command))
+            return decide(state, enrich(session, state, command, ctx) if enrich else command, ctx)
         return self.execute(actor, source_ip, decide_in)
 
     def store_document(self, upload: Upload) -> c.DocumentRef:
@@ -159,9 +163,11 @@ class Platform:
             command = c.OpenBids()
             authorize_lot_command(actor, lot_parties(state), command)
             ctx.procedure = self.procedure(state.procedure)
-            if state.stage is Stage.BIDDING and len(state.active_bids()) >= ctx.procedure.limits.min_bids:
+            # Sealed bids still locked count as withdrawn at the opening (Order 20 Art. 31).
+            readable = [b for b in state.active_bids() if not (b.sealed and b.decryption == "pending")]
+            if state.stage is Stage.BIDDING and len(readable) >= ctx.procedure.limits.min_bids:
                 opened = []
-                for bid in state.active_bids():
+                for bid in readable:
                     content = self.bid_content(bid.content_sha256)
                     opened.append(c.OpenedBid(bid.bid_id, content["price_fen"], content.get("project_manager_id"),
                                               content.get("duration_days"), content.get("quality") or None))

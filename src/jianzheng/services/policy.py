@@ -69,6 +69,23 @@ def _staff(actor: Actor, lot: LotParties) -> bool:
     return actor.role is Role.STAFF
 
 
+def _bidder_or_staff(actor: Actor, lot: LotParties) -> bool:
+    return _bidder(actor, lot) or actor.role is Role.STAFF
+
+
+def _custodian(actor: Actor, lot: LotParties) -> bool:
+    return actor.role in (Role.STAFF, Role.SUPERVISOR)
+
+
+def _staff_or_system(actor: Actor, lot: LotParties) -> bool:
+    return actor.role in (Role.STAFF, Role.SYSTEM)
+
+
+def _expert_or_staff(actor: Actor, lot: LotParties) -> bool:
+    """A drawn expert answering for themself (the decision checks they were called), or staff recording a call."""
+    return actor.role is Role.STAFF or (actor.role is Role.EXPERT and actor.person_id is not None)
+
+
 LOT_RULES = {
     c.CompileDocuments: (_owner, "招标人或其代理机构", "the tenderer or its agency"),
     c.ConfirmDocuments: (_tenderer, "本项目招标人", "the lot's tenderer"),
@@ -84,11 +101,26 @@ LOT_RULES = {
     c.FileComplaint: (_bidder, "投标人或利害关系人", "a bidder or interested party"),
     c.AcceptComplaint: (_supervisor, "行政监督部门", "a supervisor"),
     c.DecideComplaint: (_supervisor, "行政监督部门", "a supervisor"),
+    c.StartHall: (_staff_or_owner, "交易中心或招标代理机构", "center staff, the tenderer or agency"),
+    c.SignInHall: (_bidder, "投标单位", "a bidding company"),
+    c.RecordDecryption: (_bidder_or_staff, "投标单位或交易中心", "the bidder or center staff"),
+    c.RequestEscrow: (_staff, "交易中心工作人员", "center staff"),
+    c.SubmitEscrowShare: (_custodian, "托管方（交易中心或监督部门）", "a custodian (center staff or a supervisor)"),
     c.OpenBids: (_staff_or_owner, "交易中心或招标代理机构", "center staff, the tenderer or agency"),
     c.FormCommittee: (_staff, "交易中心工作人员", "center staff"),
     c.SubmitScores: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
     c.RejectBid: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
     c.ReportEvaluation: (_chair, "评标委员会主任委员", "the committee's chair"),
+    c.RequestExpertDraw: (_staff, "交易中心工作人员", "center staff"),
+    c.RecordExpertDraw: (_staff_or_system, "交易中心工作人员", "center staff"),
+    c.AnswerExpertDraw: (_expert_or_staff, "被抽取的专家或交易中心工作人员", "the drawn expert or center staff"),
+    c.ExplainDeviation: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
+    c.SignReport: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
+    c.AskBidder: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
+    c.AnswerQuestion: (_bidder, "被询标的投标人", "the bidder asked"),
+    c.AcceptLowPrice: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
+    c.AdjustPrice: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
+    c.RecordReviewPages: (_member, "本标段评标委员会成员", "a member of this lot's committee"),
     c.PublishCandidates: (_owner, "招标人或其代理机构", "the tenderer or its agency"),
     c.Award: (_tenderer, "本项目招标人", "the lot's tenderer"),
     c.SignContract: (_tenderer, "本项目招标人", "the lot's tenderer"),
@@ -119,6 +151,19 @@ REGISTRY_ROLES = {
     "person.register": frozenset({Role.STAFF}),
     "user.create": frozenset({Role.STAFF}),
     "project.register": frozenset({Role.STAFF, Role.TENDERER, Role.AGENCY}),
+    # The supervision desk: supervisors act on alerts, the watch list and credit records; the
+    # center's staff may see them; the platform itself (system) raises alerts.
+    "alert.raise": frozenset({Role.SYSTEM, Role.SUPERVISOR}),
+    "alert.view": frozenset({Role.STAFF, Role.SUPERVISOR, Role.SYSTEM}),
+    "alert.act": frozenset({Role.SUPERVISOR}),
+    "watchlist.view": frozenset({Role.STAFF, Role.SUPERVISOR, Role.SYSTEM}),
+    "watchlist.manage": frozenset({Role.SUPERVISOR}),
+    "credit.view_all": frozenset({Role.STAFF, Role.SUPERVISOR, Role.SYSTEM}),
+    "credit.manage": frozenset({Role.SUPERVISOR}),
+    "ocds.import": frozenset({Role.STAFF, Role.SYSTEM}),  # published data, witnessed as imports
+    # The ledger's raw leaves carry every event's payload (unmasked personal data, bids' digests before the
+    # opening): the center, supervisors, witnesses checking the log, and the platform itself.
+    "ledger.leaves": frozenset({Role.STAFF, Role.SUPERVISOR, Role.WITNESS, Role.SYSTEM}),
 }
 
 
@@ -159,6 +204,25 @@ def may_read_log(actor: Actor, lot: LotParties | None) -> bool:
     if actor.role in (Role.STAFF, Role.SUPERVISOR):
         return True
     return lot is not None and _owner(actor, lot)
+
+
+RESULT_STAGES = frozenset({Stage.CANDIDATES_PUBLISHED, Stage.AWARDED, Stage.CONTRACTED, Stage.COMPLETED})
+
+
+def may_see_experts(actor: Actor, lot: LotParties) -> bool:
+    """Who sits on (or was drawn for) a committee: confidential until the result is published (Law 37).
+
+    The center and supervisors always; anyone who may see the lot once the candidates are
+    published. An expert sees their own draw entries through `may_see_own_draw` instead.
+    """
+    if actor.role in (Role.STAFF, Role.SUPERVISOR, Role.SYSTEM):
+        return True
+    return lot.stage in RESULT_STAGES and may_see_lot(actor, lot)
+
+
+def may_see_review(actor: Actor, lot: LotParties) -> bool:
+    """The committee's working record (page views, deviation reasons, questions with who asked)."""
+    return actor.role in (Role.STAFF, Role.SUPERVISOR, Role.SYSTEM) or _member(actor, lot)
 
 
 def may_see_personal_data(actor: Actor) -> bool:

@@ -36,7 +36,14 @@ class Queries:
     def _parties(self, session: ReadSession, lot_id: str) -> LotParties:
         state = fold(lot_id, session.lot_events(lot_id))
         if not state.exists:
-            raise not_found("标段", lot_id)
+            row = session.row("lots", lot_id)
+            if row is None or row.get("source", "platform") == "platform":
+                raise not_found("标段", lot_id)
+            # An imported process (OCDS): its record was published by its publisher, so it
+            # is public, and no platform command acts on it.
+            stage = Stage(row["stage"]) if row["stage"] in set(Stage) else Stage.COMPLETED
+            return LotParties(lot_id=lot_id, stage=stage, tenderer_id=row.get("tenderer_id") or "",
+                              agency_id=row.get("agency_id"), announced=True, opened=True)
         return lot_parties(state)
 
     def lot_parties(self, lot_id: str) -> LotParties:
@@ -114,12 +121,24 @@ class Queries:
     def scores(self, actor: Actor, lot_id: str) -> list[dict[str, Any]]:
         with self.store.read() as session:
             parties = self._parties(session, lot_id)
-            if actor.role in (Role.STAFF, Role.SUPERVISOR) or (
-                    parties.stage in (Stage.EVALUATED, Stage.CANDIDATES_PUBLISHED, Stage.AWARDED, Stage.CONTRACTED,
-                                      Stage.COMPLETED) and parties.tenderer_id == actor.party_id):
+            if actor.role in (Role.STAFF, Role.SUPERVISOR):
                 return session.rows("scores", {"lot_id": lot_id}, order_by="seq")
+            if (parties.stage in (Stage.EVALUATED, Stage.CANDIDATES_PUBLISHED, Stage.AWARDED, Stage.CONTRACTED,
+                                  Stage.COMPLETED) and parties.tenderer_id == actor.party_id):
+                rows = session.rows("scores", {"lot_id": lot_id}, order_by="seq")
+                if parties.stage is Stage.EVALUATED:
+                    # The members stay unnamed to the tenderer until the result is published (Law 37).
+                    number = {p: f"成员{i}" for i, p in enumerate(sorted(parties.committee), start=1)}
+                    rows = [{**r, "person_id": number.get(r["person_id"], "成员")} for r in rows]
+                return rows
             if actor.role is Role.EXPERT and actor.person_id in parties.committee:
-                return session.rows("scores", {"lot_id": lot_id, "person_id": actor.person_id}, order_by="seq")
+                # Sealed from the other members until every member has scored every valid bid (issue 7).
+                rows = session.rows("scores", {"lot_id": lot_id}, order_by="seq")
+                valid = {b["bid_id"] for b in session.rows("bids", {"lot_id": lot_id, "status": "opened"})}
+                sheets = {(r["person_id"], r["bid_id"]) for r in rows}
+                if valid and all((p, b) in sheets for p in parties.committee for b in valid):
+                    return rows
+                return [r for r in rows if r["person_id"] == actor.person_id]
             raise forbidden("您无权查看评分", "You may not see the scores")
 
     def committee(self, actor: Actor, lot_id: str) -> list[dict[str, Any]]:

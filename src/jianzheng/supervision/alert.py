@@ -20,7 +20,8 @@ SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high")
 
 # What the alert is about: a lot, or a party in one of its roles (bidder 投标人,
 # tenderer 招标人 = OCDS buyer, agency 招标代理机构 = OCDS procuring entity).
-Subject = Literal["lot", "bidder", "tenderer", "agency"]
+# An expert (评标专家) or another person is the subject of watch-list and evaluator alerts.
+Subject = Literal["lot", "bidder", "tenderer", "agency", "expert", "person"]
 
 JsonValue: TypeAlias = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 

@@ -19,8 +19,12 @@ from jianzheng.supervision.settings import GlobalSettings
 class Context:
     """Frames plus global settings, with a per-run cache of derived frames."""
 
-    def __init__(self, frames: Frames, global_settings: GlobalSettings) -> None:
+    def __init__(self, frames: Frames, global_settings: GlobalSettings, reference: Frames | None = None) -> None:
         self.frames = frames.with_optional_columns()
+        # The whole history, for statistics a lot is compared against (how many bidders use a
+        # sentence, a fingerprint, a phone). In the batch it is the frames themselves; in real
+        # time the frames hold the event's lots only and this holds everything that was loaded.
+        self.reference = self.frames if reference is None else reference.with_optional_columns()
         self.global_settings = global_settings
         self._cache: dict[str, Any] = {}
 
@@ -92,4 +96,14 @@ class Context:
             return self.frames.awards.join(lots, on="lot_id", how="semi")
 
         result: pl.DataFrame = self.cached("awards_in_scope", build)
+        return result
+
+    def in_scope(self, name: str) -> pl.DataFrame:
+        """One of the lot frames (``bid_details``, ``deposits`` …) restricted to the lots in scope."""
+
+        def build() -> pl.DataFrame:
+            frame: pl.DataFrame = getattr(self.frames, name)
+            return frame.join(self.lots_in_scope().select("lot_id"), on="lot_id", how="semi")
+
+        result: pl.DataFrame = self.cached(f"in_scope.{name}", build)
         return result

@@ -21,7 +21,20 @@ from jianzheng.supervision.settings import IndicatorSettings
 
 ENTRY_POINT_GROUP = "jianzheng.indicators"
 
-Frame = Literal["lots", "bids", "awards", "parties"]
+Frame = Literal[
+    "lots",
+    "bids",
+    "awards",
+    "parties",
+    "bid_details",
+    "bid_staff",
+    "boq_lines",
+    "deposits",
+    "persons",
+    "shareholders",
+    "tender_texts",
+    "rule_warnings",
+]
 Compute = Callable[[Context, Any], list[Alert]]
 
 

@@ -9,13 +9,14 @@ writes: storing alerts as witnessed events is the caller's job.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
 
 from jianzheng.supervision.alert import Alert, dedupe
 from jianzheng.supervision.context import Context
-from jianzheng.supervision.frames import Frames, validate_frames
+from jianzheng.supervision.frames import LOT_FRAMES, Frames, validate_frames
 from jianzheng.supervision.registry import IndicatorSpec, RegistryError, all_indicators
 from jianzheng.supervision.settings import (
     GLOBAL_KEY,
@@ -68,10 +69,11 @@ def _run(
     frames: Frames | Mapping[str, pl.DataFrame],
     overrides: Overrides | None,
     progress: Progress | None,
+    reference: Frames | None = None,
 ) -> list[Alert]:
     checked = validate_frames(frames)
     global_settings, resolved = resolve_settings(specs, overrides)
-    context = Context(checked, global_settings)
+    context = Context(checked, global_settings, reference=reference)
     alerts: list[Alert] = []
     for done, spec in enumerate(specs):
         if progress is not None:
@@ -94,13 +96,10 @@ def run_batch(
 
 
 def _restrict(frames: Frames, lot_ids: Iterable[str]) -> Frames:
+    """The lot frames of the given lots only; the registries (parties, persons, shareholders) stay whole."""
     ids = pl.Series("lot_id", list(lot_ids), dtype=pl.String).to_frame()
-    return Frames(
-        lots=frames.lots.join(ids, on="lot_id", how="semi"),
-        bids=frames.bids.join(ids, on="lot_id", how="semi"),
-        awards=frames.awards.join(ids, on="lot_id", how="semi"),
-        parties=frames.parties,
-    )
+    restricted = {name: getattr(frames, name).join(ids, on="lot_id", how="semi") for name in LOT_FRAMES}
+    return replace(frames, **restricted)
 
 
 def run_realtime(
@@ -114,10 +113,15 @@ def run_realtime(
     """Run the indicators that react to ``event_type``, optionally on the given lots only.
 
     Real-time indicators judge one lot at a time, so restricting the frames to the lots
-    the event touched gives the same alerts as the batch gives for those lots.
+    the event touched gives the same alerts as the batch gives for those lots; the
+    unrestricted frames stay available as the context's ``reference`` for statistics over
+    all history.
     """
     specs = _select(indicators, lambda s: event_type in s.realtime_events)
     checked = validate_frames(frames)
+    full = checked
     if lot_ids is not None:
         checked = _restrict(checked, lot_ids)
-    return _run(specs, checked, settings_overrides, progress)
+    # Indicators that compare a lot with the rest of history (how common a sentence or a
+    # fingerprint is) read the unrestricted frames as their reference.
+    return _run(specs, checked, settings_overrides, progress, reference=full)

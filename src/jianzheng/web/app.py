@@ -15,8 +15,27 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from jianzheng.bootstrap import Services
-from jianzheng.web.api import auth, award, bids, disputes, documents, evaluation, events, lots, notices, registry
+from jianzheng.web.api import (
+    alerts,
+    auth,
+    award,
+    bids,
+    certificates,
+    credit,
+    disputes,
+    documents,
+    evaluation,
+    events,
+    experts,
+    hall,
+    ledger,
+    lots,
+    notices,
+    registry,
+    watchlist,
+)
 from jianzheng.web.errors import install_error_handlers
+from jianzheng.web.pages import page_router
 
 API = "/api/v1"
 STATIC = Path(__file__).with_name("static")
@@ -36,6 +55,12 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API)
     for module in (auth, registry, documents, lots, bids, evaluation, award, disputes, notices, events):
         router.include_router(module.router)
+    for desk_module in (alerts, watchlist, credit):  # the supervision desk
+        router.include_router(desk_module.router)
+    router.include_router(hall.router)  # sealed bids and the opening hall
+    router.include_router(ledger.router)  # the witness ledger: checkpoints, leaves, proofs, keys
+    router.include_router(certificates.router)  # witness certificates: issue, verify offline (public)
+    router.include_router(experts.router)  # the expert pool and the verifiable draw (issue 7)
     return router
 
 
@@ -54,4 +79,6 @@ def create_app(services: Services) -> FastAPI:
             swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js", swagger_css_url=f"{SWAGGER}/swagger-ui.css",
             swagger_favicon_url="data:,", swagger_ui_parameters={"validatorUrl": None})
 
+    # The server-rendered pages (Jinja2 + htmx + ECharts), beside the API; assets under /static.
+    app.include_router(page_router())
     return app

@@ -21,25 +21,31 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'jianzheng.db').resolve()}"
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """An engine with the connection settings jianzheng relies on."""
+def make_engine(url: str, durable: bool = True, **kwargs: Any) -> sa.Engine:
+    """An engine with the connection settings jianzheng relies on.
+
+    `durable=False` (SQLite only) trades the fsync of every commit for speed: a crash may
+    lose the last commits but, in WAL mode, never corrupts the database. Only bulk builds
+    such as the demo's simulated year use it.
+    """
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, durable)
     else:
         engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
         _configure_postgres(engine)
     return engine
 
 
-def _configure_sqlite(engine: sa.Engine) -> None:
+def _configure_sqlite(engine: sa.Engine, durable: bool = True) -> None:
     @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, record: Any) -> None:
         # Take transaction control from the driver so BEGIN IMMEDIATE is possible.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")  # durable commits: a receipt means on disk
+        # Durable commits: a receipt means on disk. NORMAL (bulk builds only) skips the fsync per commit.
+        cursor.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from jianzheng.adapters.sql import driver
 from jianzheng.adapters.sql.tables import events
 from jianzheng.domain.calendar import format_instant, parse_instant
 from jianzheng.domain.events import Envelope, EventDraft, WitnessedEvent
@@ -27,8 +28,48 @@ def _lot_of(stream: str, payload: dict[str, Any]) -> str | None:
     return str(lot_id) if lot_id else None
 
 
+# Built once: constructing a statement costs more than running it on the append path.
+_NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))
+COLUMNS = ("seq", "time", "actor", "role", "source_ip", "command_id", "type", "stream", "origin", "lot_id", "entry")
+
+
 def next_seq(conn: sa.Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))).scalar_one()) + 1
+    if driver.marker(conn) is None:
+        return int(conn.execute(_NEXT_SEQ).scalar_one()) + 1
+    # Every append asks this (a primary-key seek): straight to the driver, as the row insert.
+    [(last,)] = driver.fetchall(conn, f"SELECT max(seq) FROM {driver.table_name(conn, events)}", ())
+    return int(last or 0) + 1
+
+
+def witness(drafts: Sequence[EventDraft], envelope: Envelope, first_seq: int) -> list[WitnessedEvent]:
+    """The drafts as witnessed events numbered from ``first_seq``."""
+    return [WitnessedEvent(
+        seq=first_seq + offset, time=envelope.time, actor=envelope.actor, role=envelope.role,
+        source_ip=envelope.source_ip, command_id=envelope.command_id, type=draft.type,
+        stream=draft.stream, payload=draft.payload, origin=envelope.origin,
+    ) for offset, draft in enumerate(drafts)]
+
+
+def event_rows(witnessed: Sequence[WitnessedEvent], entries: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The ``events`` rows (in ``COLUMNS`` order) of witnessed events and their stored entries."""
+    return [(e.seq, format_instant(e.time), e.actor, e.role, e.source_ip, e.command_id, e.type, e.stream,
+             e.origin, _lot_of(e.stream, e.payload), entry) for e, entry in zip(witnessed, entries, strict=True)]
+
+
+def insert_rows(conn: sa.Connection, witnessed: Sequence[WitnessedEvent], entries: Sequence[str]) -> None:
+    """Insert the event rows, one per event with its stored ``entry`` text.
+
+    On the append path of every command: on SQLite and PostgreSQL the rows go to the driver
+    directly (:mod:`jianzheng.adapters.sql.driver`), which costs a fraction of building
+    SQLAlchemy's parameter dictionaries; other dialects take the Core path.
+    """
+    rows = event_rows(witnessed, entries)
+    if not rows:
+        return
+    if driver.marker(conn) is None:
+        conn.execute(sa.insert(events), [dict(zip(COLUMNS, row, strict=True)) for row in rows])
+        return
+    driver.insert_many(conn, [(events, COLUMNS, rows)])
 
 
 def append(
@@ -38,28 +79,9 @@ def append(
 
     The caller holds the write lock, so the sequence numbers are dense and unique.
     """
-    seq = next_seq(conn)
-    witnessed: list[WitnessedEvent] = []
-    entries: list[bytes] = []
-    rows = []
-    for offset, draft in enumerate(drafts):
-        event = WitnessedEvent(
-            seq=seq + offset, time=envelope.time, actor=envelope.actor, role=envelope.role,
-            source_ip=envelope.source_ip, command_id=envelope.command_id, type=draft.type,
-            stream=draft.stream, payload=draft.payload, origin=envelope.origin,
-        )
-        entry_bytes = canonical_bytes(event.envelope())
-        entries.append(entry_bytes)
-        entry = entry_bytes.decode("utf-8")
-        rows.append({
-            "seq": event.seq, "time": format_instant(event.time), "actor": event.actor, "role": event.role,
-            "source_ip": event.source_ip, "command_id": event.command_id, "type": event.type,
-            "stream": event.stream, "origin": event.origin, "lot_id": _lot_of(event.stream, event.payload),
-            "entry": entry,
-        })
-        witnessed.append(event)
-    if rows:
-        conn.execute(sa.insert(events), rows)
+    witnessed = witness(drafts, envelope, next_seq(conn))
+    entries = [canonical_bytes(event.envelope()) for event in witnessed]
+    insert_rows(conn, witnessed, [entry.decode("utf-8") for entry in entries])
     return witnessed, entries
 
 

@@ -5,7 +5,10 @@
 transaction: either the events and the nodes are all written, or none are. Reads fetch a
 whole proof (up to ``2 * log2(size)`` nodes) in one query per chunk of addresses; writes go
 in one ``executemany`` per chunk (psycopg 3 pipelines it, SQLite reuses one prepared
-statement). Works on SQLite and PostgreSQL.
+statement). On SQLite and PostgreSQL both go through the DBAPI cursor of the caller's
+connection (same transaction) with hand-written SQL (:mod:`jianzheng.adapters.sql.driver`):
+they run on every append and every proof, where SQLAlchemy's statement building cost
+several times the query itself. Other dialects take the SQLAlchemy Core path.
 """
 
 from __future__ import annotations
@@ -14,12 +17,20 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from jianzheng.adapters.sql import driver
 from jianzheng.adapters.sql.ledger_tables import ledger_nodes
 from jianzheng.ledger.nodestore import NodeAddress, missing
 
 # Keeps each SELECT well under SQLite's bound-parameter limit (32766 since 3.32).
 _READ_CHUNK = 500
 _WRITE_CHUNK = 10_000
+
+
+NODE_COLUMNS = ("level", "idx", "hash")
+
+
+def node_rows(nodes: Sequence[tuple[NodeAddress, bytes]]) -> list[tuple[int, int, bytes]]:
+    return [(level, index, value) for (level, index), value in nodes]
 
 
 class SqlNodeStore:
@@ -32,7 +43,7 @@ class SqlNodeStore:
     def get_nodes(self, addresses: Sequence[NodeAddress]) -> list[bytes]:
         found: dict[NodeAddress, bytes] = {}
         wanted = list(dict.fromkeys(addresses))
-        t = self.table
+        placeholder = driver.marker(self.connection)
         for start in range(0, len(wanted), _READ_CHUNK):
             chunk = wanted[start : start + _READ_CHUNK]
             # Grouping by level gives "level = ? AND idx IN (...)" terms, which both
@@ -40,25 +51,39 @@ class SqlNodeStore:
             by_level: dict[int, list[int]] = {}
             for level, index in chunk:
                 by_level.setdefault(level, []).append(index)
-            condition = sa.or_(
-                *(
-                    sa.and_(t.c.level == level, t.c.idx.in_(indexes))
-                    for level, indexes in by_level.items()
-                )
-            )
-            query = sa.select(t.c.level, t.c.idx, t.c.hash).where(condition)
-            for level, index, value in self.connection.execute(query):
-                found[(level, index)] = bytes(value)
+            if placeholder is None:
+                self._select_core(by_level, found)
+                continue
+            terms, params = [], []
+            for level, indexes in by_level.items():
+                terms.append(f"(level = {placeholder} AND idx IN ({', '.join([placeholder] * len(indexes))}))")
+                params += [level, *indexes]
+            statement = (f"SELECT level, idx, hash FROM {driver.table_name(self.connection, self.table)} "
+                         f"WHERE {' OR '.join(terms)}")
+            for level, index, value in driver.fetchall(self.connection, statement, params):
+                found[(int(level), int(index))] = bytes(value)
         try:
             return [found[a] for a in addresses]
         except KeyError as exc:
             raise missing(exc.args[0]) from exc
 
+    def _select_core(self, by_level: dict[int, list[int]], found: dict[NodeAddress, bytes]) -> None:
+        t = self.table
+        condition = sa.or_(*(sa.and_(t.c.level == level, t.c.idx.in_(indexes)) for level, indexes in by_level.items()))
+        for level, index, value in self.connection.execute(sa.select(t.c.level, t.c.idx, t.c.hash).where(condition)):
+            found[(level, index)] = bytes(value)
+
     def put_nodes(self, nodes: Sequence[tuple[NodeAddress, bytes]]) -> None:
-        rows = [{"level": level, "idx": index, "hash": value} for (level, index), value in nodes]
-        statement = sa.insert(self.table)
-        for start in range(0, len(rows), _WRITE_CHUNK):
-            self.connection.execute(statement, rows[start : start + _WRITE_CHUNK])
+        if not nodes:
+            return
+        placeholder = driver.marker(self.connection)
+        if placeholder is None:
+            rows = [{"level": level, "idx": index, "hash": value} for (level, index), value in nodes]
+            insert = sa.insert(self.table)
+            for start in range(0, len(rows), _WRITE_CHUNK):
+                self.connection.execute(insert, rows[start : start + _WRITE_CHUNK])
+            return
+        driver.insert_many(self.connection, [(self.table, NODE_COLUMNS, node_rows(nodes))])
 
     def node_count(self) -> int:
         """Return the number of stored nodes."""

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from jianzheng.adapters.sql import tables as t
+from jianzheng.domain.alerts import TRANSITIONS as ALERT_TRANSITIONS
 from jianzheng.domain.calendar import format_instant
 from jianzheng.domain.events import WitnessedEvent
 
@@ -336,3 +337,152 @@ def _warning(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
     conn.execute(sa.insert(t.rule_warnings).values(
         seq=e.seq, lot_id=_lot_id(e) if e.stream.startswith("lot:") else None, rule=p["rule"],
         article=p["article"], text_zh=p["text_zh"], text_en=p["text_en"], facts=p["facts"], at=at))
+
+
+# -- supervision desk: alerts, watch list, credit records -----------------------------------
+
+
+@projects("alert.raised")
+def _alert_raised(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    p = e.payload
+    # Parameters rather than .values(): one compiled statement for the thousands a batch raises.
+    conn.execute(sa.insert(t.alerts), dict(
+        alert_id=p["alert_id"], indicator=p["indicator"], severity=p["severity"], subject=p["subject"],
+        subject_id=p["subject_id"], lot_ids=p["lot_ids"], parties=p["parties"], party_ids=p["party_ids"],
+        person_ids=p["person_ids"], value=float(p["value"]) if p["value"] is not None else None,
+        explanation_zh=p["explanation"]["zh"], explanation_en=p["explanation"]["en"], evidence=p["evidence"],
+        source=p["source"], article=p["article"], status="new", assignee_id=None, assignee_name=None, comments=0,
+        raised_at=at, raised_seq=e.seq, updated_at=at, last_seq=e.seq, resolution=None, transferred_to=None,
+        closed_at=None, closed_by=None, credit_record_id=None))
+    links = ([("lot", x) for x in p["lot_ids"]] + [("party", x) for x in p["party_ids"]]
+             + [("person", x) for x in p["person_ids"]])
+    if p["subject"] != "lot":
+        # The subject is a party or person too, even when the indicator did not list it.
+        links.append(("person" if p["subject"] in ("expert", "person") else "party", p["subject_id"]))
+    else:
+        links.append(("lot", p["subject_id"]))
+    rows = [{"alert_id": p["alert_id"], "kind": kind, "ref": ref} for kind, ref in dict.fromkeys(links)]
+    conn.execute(sa.insert(t.alert_links), rows)
+
+
+def _alert(conn: sa.Connection, e: WitnessedEvent, at: str, **values: Any) -> None:
+    conn.execute(sa.update(t.alerts).where(t.alerts.c.alert_id == e.payload["alert_id"])
+                 .values(updated_at=at, last_seq=e.seq, **values))
+
+
+@projects("alert.acknowledged", "alert.review_started")
+def _alert_progress(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    _alert(conn, e, at, status=ALERT_TRANSITIONS[e.type][1].value)
+
+
+@projects("alert.transferred", "alert.dismissed", "alert.confirmed")
+def _alert_closed(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    p = e.payload
+    resolution = {"alert.transferred": "note", "alert.dismissed": "reason", "alert.confirmed": "finding"}[e.type]
+    _alert(conn, e, at, status=ALERT_TRANSITIONS[e.type][1].value, closed_at=at, closed_by=e.actor,
+           resolution=p[resolution], transferred_to=p.get("recipient"), credit_record_id=p.get("credit_record_id"))
+
+
+@projects("alert.assigned")
+def _alert_assigned(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    _alert(conn, e, at, assignee_id=e.payload["assignee_id"], assignee_name=e.payload["assignee_name"])
+
+
+@projects("alert.commented")
+def _alert_comment(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    p = e.payload
+    conn.execute(sa.insert(t.alert_comments).values(
+        comment_id=p["comment_id"], alert_id=p["alert_id"], seq=e.seq, author_id=e.actor, author_role=e.role,
+        text=p["text"], at=at))
+    _alert(conn, e, at, comments=t.alerts.c.comments + 1)
+
+
+@projects("watchlist.added")
+def _watch_added(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    p = e.payload
+    conn.execute(sa.insert(t.watchlist).values(
+        entry_id=p["entry_id"], kind=p["kind"], subject_id=p["subject_id"], subject_name=p["subject_name"],
+        reason=p["reason"], valid_from=p["valid_from"], valid_to=p["valid_to"], added_by=e.actor, added_at=at,
+        seq=e.seq))
+
+
+@projects("watchlist.removed")
+def _watch_removed(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    conn.execute(sa.update(t.watchlist).where(t.watchlist.c.entry_id == e.payload["entry_id"])
+                 .values(removed_at=at, removed_by=e.actor, removal_reason=e.payload["reason"]))
+
+
+@projects("credit.recorded")
+def _credit_recorded(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    p = e.payload
+    conn.execute(sa.insert(t.credit_records).values(
+        record_id=p["record_id"], subject_kind=p["subject_kind"], subject_id=p["subject_id"],
+        subject_name=p["subject_name"], credit_code=p["credit_code"], behaviour=p["behaviour"],
+        sanction=p["sanction"], bars_bidding=p["bars_bidding"], basis=p["basis"], authority=p["authority"],
+        decision_ref=p["decision_ref"], period_from=p["period_from"], period_to=p["period_to"],
+        published=p["published"], source_alert_id=p["source_alert_id"], recorded_by=e.actor, recorded_at=at,
+        seq=e.seq))
+
+
+@projects("credit.revoked")
+def _credit_revoked(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    conn.execute(sa.update(t.credit_records).where(t.credit_records.c.record_id == e.payload["record_id"])
+                 .values(revoked_at=at, revoked_by=e.actor, revocation_reason=e.payload["reason"]))
+
+
+# -- imported OCDS processes (services/ocds_import.py): each event carries the facts ---------
+
+
+@projects("ocds.process_imported", "ocds.release_imported")
+def _ocds_imported(conn: sa.Connection, e: WitnessedEvent, at: str) -> None:
+    """Project an imported release's summary: the lot, its project, parties and bids.
+
+    The summary is the whole state after the release, so the lot's bids are replaced and
+    parties are added when new (the first publisher's name and kind stay).
+    """
+    p = e.payload
+    summary = p["summary"]
+    lot = summary["lot"]
+    lot_id = p["lot_id"]
+    project = {"name": summary["project"]["name"], "tenderer_id": lot["tenderer_id"], "agency_id": lot["agency_id"],
+               "funding_source": summary["project"]["funding_source"], "source": e.origin}
+    facts = {key: lot[key] for key in (
+        "name", "category", "procedure", "estimated_price_fen", "tenderer_id", "agency_id", "stage", "round",
+        "deposit_fen", "bid_deadline", "opened_at", "awarded_at", "awarded_bidder_id", "contract_signed_at",
+        "contract_price_fen", "currency")}
+    facts["announced_at"] = lot["announced_at"]
+    if e.type == "ocds.process_imported":
+        conn.execute(sa.insert(t.projects).values(project_id=p["project_id"], registered_at=at, **project))
+        conn.execute(sa.insert(t.lots).values(lot_id=lot_id, project_id=p["project_id"], registered_at=at,
+                                              source=e.origin, **facts))
+    else:
+        conn.execute(sa.update(t.projects).where(t.projects.c.project_id == p["project_id"]).values(**project))
+        _lot(conn, e, **facts)
+    ids = [party["party_id"] for party in summary["parties"]]
+    found = conn.execute(sa.select(t.parties.c.party_id, t.parties.c.name).where(t.parties.c.party_id.in_(ids)))
+    known = {row.party_id: row.name for row in found} if ids else {}
+    fresh = [{"party_id": party["party_id"], "name": party["name"], "credit_code": None, "kind": party["kind"],
+              "registered_at": at, "source": e.origin}
+             for party in summary["parties"] if party["party_id"] not in known]
+    if fresh:
+        conn.execute(sa.insert(t.parties), fresh)
+    for party in summary["parties"]:
+        if party["party_id"] in known and not known[party["party_id"]] and party["name"]:
+            conn.execute(sa.update(t.parties).where(t.parties.c.party_id == party["party_id"])
+                         .values(name=party["name"]))
+    conn.execute(sa.delete(t.bids).where(t.bids.c.lot_id == lot_id))
+    rows = [{
+        "bid_id": b["bid_id"], "lot_id": lot_id, "bidder_id": b["bidder_id"], "round": b["round"],
+        "version": b["version"], "status": b["status"], "submitted_at": b["submitted_at"],
+        "source_ip": b["source_ip"], "content_sha256": b["content_sha256"], "content_sm3": b["content_sm3"],
+        "documents": b["documents"], "sealed": False, "envelope": None, "fingerprint": b["fingerprint"],
+        "price_fen": b["price_fen"], "project_manager_id": b["project_manager_id"], "rank": b["rank"],
+        "score": b["score"],
+        "rejected_reason": b["statusDetails"], "submitted_seq": e.seq, "source": e.origin,
+    } for b in summary["bids"]]
+    if rows:
+        conn.execute(sa.insert(t.bids), rows)
+
+
+# Registered from their own module to keep this one about the core lifecycle.
+from jianzheng.adapters.sql import projections_evaluation, projections_sealed  # noqa: E402,F401,I001

@@ -10,7 +10,18 @@ from typing import Any
 
 from jianzheng.domain import commands as c
 from jianzheng.domain.context import Context
-from jianzheng.domain.decisions import award, bidding, disputes, evaluation, opening, preparation, special
+from jianzheng.domain.decisions import (
+    award,
+    bidding,
+    disputes,
+    draws,
+    evaluation,
+    hall,
+    opening,
+    preparation,
+    review,
+    special,
+)
 from jianzheng.domain.errors import Refusal
 from jianzheng.domain.events import EventDraft
 from jianzheng.domain.lifecycle import Stage, illegal
@@ -33,11 +44,26 @@ HANDLERS: dict[type, Decision] = {
     c.FileComplaint: disputes.file_complaint,
     c.AcceptComplaint: disputes.accept_complaint,
     c.DecideComplaint: disputes.decide_complaint,
+    c.StartHall: hall.start_hall,
+    c.SignInHall: hall.sign_in,
+    c.RecordDecryption: hall.record_decryption,
+    c.RequestEscrow: hall.request_escrow,
+    c.SubmitEscrowShare: hall.submit_escrow_share,
     c.OpenBids: opening.open_bids,
     c.FormCommittee: evaluation.form_committee,
     c.SubmitScores: evaluation.submit_scores,
     c.RejectBid: evaluation.reject_bid,
     c.ReportEvaluation: evaluation.report_evaluation,
+    c.RequestExpertDraw: draws.request_draw,
+    c.RecordExpertDraw: draws.record_draw,
+    c.AnswerExpertDraw: draws.answer_draw,
+    c.ExplainDeviation: evaluation.explain_deviation,
+    c.SignReport: evaluation.sign_report,
+    c.AskBidder: review.ask_bidder,
+    c.AnswerQuestion: review.answer_question,
+    c.AcceptLowPrice: review.accept_low_price,
+    c.AdjustPrice: review.adjust_price,
+    c.RecordReviewPages: review.record_review_pages,
     c.PublishCandidates: award.publish_candidates,
     c.Award: award.award,
     c.SignContract: award.sign_contract,

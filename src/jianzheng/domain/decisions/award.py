@@ -8,6 +8,7 @@ from jianzheng.domain.calendar import days_between
 from jianzheng.domain.commands import Award, PublishCandidates, RefundDeposit, SignContract
 from jianzheng.domain.context import Context
 from jianzheng.domain.decisions.common import conflict, event, iso, require_stage
+from jianzheng.domain.decisions.evaluation import require_signatures
 from jianzheng.domain.errors import Refusal, invalid, not_found
 from jianzheng.domain.events import EventDraft, lot_stream
 from jianzheng.domain.lifecycle import Stage
@@ -20,6 +21,7 @@ def publish_candidates(state: LotState, cmd: PublishCandidates, ctx: Context) ->
     assert state.reported_at is not None
     if not 1 <= cmd.count <= 3:
         raise invalid("count", "中标候选人应为1至3名", "Publish 1 to 3 candidates")
+    require_signatures(state)
     stream = lot_stream(state.lot_id)
     p = ctx.procedure.periods
     late = days_between(state.reported_at, ctx.now)

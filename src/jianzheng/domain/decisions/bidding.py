@@ -20,6 +20,7 @@ from jianzheng.domain.commands import (
     WithdrawBid,
 )
 from jianzheng.domain.context import Context, PartyFacts
+from jianzheng.domain.credit import barring_sanction, sanction_refusal
 from jianzheng.domain.decisions.common import conflict, event, iso, require_stage, require_text
 from jianzheng.domain.errors import Refusal, forbidden, invalid
 from jianzheng.domain.events import EventDraft, lot_stream
@@ -63,6 +64,9 @@ def issue_clarification(state: LotState, cmd: IssueClarification, ctx: Context) 
 
 
 def _sanction(facts: PartyFacts | None, ctx: Context) -> None:
+    barred = barring_sanction(facts.sanctions, ctx.now) if facts else None
+    if barred is not None:
+        raise sanction_refusal(barred)
     if facts and facts.sanctioned_until and facts.sanctioned_until > ctx.now:
         raise Refusal(
             "credit.sanctioned",
@@ -150,6 +154,10 @@ def submit_bid(state: LotState, cmd: SubmitBid, ctx: Context) -> list[EventDraft
                       "The bid deadline has passed; the bid is refused (Order 20 Art. 28)",
                       article="电子招标投标办法第二十八条 / Order 20 Art. 28", status=409,
                       details={"received_at": iso(ctx.now), "bid_deadline": iso(_deadline(state))})
+    if ctx.procedure.sealing.required and not cmd.sealed:
+        raise Refusal("bid.unsealed", "投标文件必须加密后递交，未加密的投标文件被拒收（电子招标投标办法第二十五条）",
+                      "Bids must be sealed; an unencrypted bid is refused (Order 20 Art. 25)",
+                      article="电子招标投标办法第二十五条 / Order 20 Art. 25", status=422, field="envelope")
     previous = state.bid_of(bidder)
     return [event(state, "lot.bid_submitted", {
         "bid_id": ctx.new_id("BID"),

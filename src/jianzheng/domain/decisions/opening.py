@@ -7,6 +7,7 @@ from datetime import timedelta
 from jianzheng.domain.commands import OpenBids
 from jianzheng.domain.context import Context
 from jianzheng.domain.decisions.common import event, iso, require_stage
+from jianzheng.domain.decisions.hall import close_release
 from jianzheng.domain.errors import invalid
 from jianzheng.domain.events import EventDraft, lot_stream
 from jianzheng.domain.lifecycle import Stage
@@ -21,10 +22,13 @@ def open_bids(state: LotState, cmd: OpenBids, ctx: Context) -> list[EventDraft]:
     events = ctx.check("law34.opening-time", ctx.now >= state.bid_deadline, stream, facts)
     grace = timedelta(minutes=ctx.procedure.periods.opening_grace_minutes)
     events += ctx.check("law34.opening-late", ctx.now <= state.bid_deadline + grace, stream, facts)
-    bids = state.active_bids()
+    # Sealed bids nobody opened in the hall count as withdrawn (Order 20 Art. 31).
+    unopened = close_release(state, ctx)
+    closed = {e.payload["bid_id"] for e in unopened}
+    bids = [b for b in state.active_bids() if b.bid_id not in closed]
     minimum = ctx.procedure.limits.min_bids
     if len(bids) < minimum:
-        return [event(state, "lot.failed", {
+        return [*unopened, event(state, "lot.failed", {
             "reason": "too_few_bids", "bid_count": len(bids), "minimum": minimum,
             "article": "招标投标法第二十八条、实施条例第四十四条 / Law 28, Regs 44",
         }), *events]
@@ -36,7 +40,7 @@ def open_bids(state: LotState, cmd: OpenBids, ctx: Context) -> list[EventDraft]:
     if any(o.price_fen <= 0 for o in cmd.opened):
         raise invalid("opened", "投标报价必须大于零", "Every bid price must be positive")
     by_id = {b.bid_id: b for b in bids}
-    return [event(state, "lot.opened", {
+    return [*unopened, event(state, "lot.opened", {
         "bids": [
             {"bid_id": o.bid_id, "bidder_id": by_id[o.bid_id].bidder_id, "price_fen": o.price_fen,
              "project_manager_id": o.project_manager_id, "duration_days": o.duration_days,

@@ -16,6 +16,7 @@ from jianzheng.domain.decisions.common import event, iso, require_text
 from jianzheng.domain.errors import invalid
 from jianzheng.domain.events import EventDraft, lot_stream
 from jianzheng.domain.lot import LotState
+from jianzheng.domain.methods import check_method, method_payload
 
 METHODS = ("comprehensive", "lowest_price")
 
@@ -30,6 +31,8 @@ def compile_documents(state: LotState, cmd: CompileDocuments, ctx: Context) -> l
         raise invalid("factors", "评分因素代码重复", "Scoring factor codes repeat")
     if any(f.max_points <= 0 for f in cmd.factors):
         raise invalid("factors", "评分因素的分值必须大于零", "Each factor's maximum points must be positive")
+    if cmd.evaluation is not None:
+        check_method(cmd.evaluation, cmd.method, {f.code: f.max_points for f in cmd.factors})
     # Regs 26: the deposit may not exceed 2% of the estimated price.
     limit = Decimal(state.estimated_price_fen) * ctx.procedure.limits.max_deposit_ratio
     warnings = ctx.check(
@@ -50,6 +53,7 @@ def compile_documents(state: LotState, cmd: CompileDocuments, ctx: Context) -> l
             ],
             "deposit_fen": cmd.deposit_fen,
             "qualification": cmd.qualification,
+            **({"evaluation": method_payload(cmd.evaluation)} if cmd.evaluation is not None else {}),
         }),
         *warnings,
     ]

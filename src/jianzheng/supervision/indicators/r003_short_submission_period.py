@@ -49,7 +49,7 @@ def whole_days(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     basis="Open Contracting Partnership red flag R003; cf. Law 24 (at least 20 days)",
     reads=("lots",),
     settings=Settings,
-    realtime_events=(events.LOT_PUBLISHED,),
+    realtime_events=(events.LOT_ANNOUNCED, events.LOT_DEADLINE_EXTENDED),
 )
 def short_submission_period(ctx: Context, settings: Settings) -> list[Alert]:
     lots = ctx.lots_in_scope().filter(pl.col("tender_start").is_not_null() & pl.col("bid_deadline").is_not_null())

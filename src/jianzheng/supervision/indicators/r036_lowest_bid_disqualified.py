@@ -33,7 +33,7 @@ class Settings(IndicatorSettings):
     basis="Open Contracting Partnership red flag R036; Regs 51",
     reads=("lots", "bids", "awards"),
     settings=Settings,
-    realtime_events=(events.LOT_EVALUATED, events.LOT_AWARDED),
+    realtime_events=(events.LOT_EVALUATION_REPORTED, events.LOT_AWARDED),
 )
 def lowest_bid_disqualified(ctx: Context, settings: Settings) -> list[Alert]:
     lots = ctx.price_comparable_lot_ids().to_frame()

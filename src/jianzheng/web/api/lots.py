@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, Field
 
 from jianzheng.domain import commands as c
 from jianzheng.web.api.common import run
+from jianzheng.web.api.evaluation import EvaluationMethodIn
 from jianzheng.web.deps import Call, Change
 from jianzheng.web.schemas import Changed, DocumentRefIn, Fen, Strict, optional_ref
 
@@ -32,6 +33,8 @@ class CompileIn(Strict):
     factors: list[FactorIn] = Field(default_factory=list, description="评分因素 / scoring factors")
     deposit_fen: Fen = Field(description="投标保证金（分）/ bid deposit in fen")
     qualification: str = Field("", description="资格条件 / qualification requirements")
+    evaluation: EvaluationMethodIn | None = Field(None, description="评标办法细则（审查项、价格公式、阈值）/ the "
+                                                                    "evaluation method's details (issue 7)")
 
 
 class ConfirmIn(Strict):
@@ -77,7 +80,8 @@ def get_lot(lot_id: str, call: Call) -> dict[str, Any]:
 def compile_documents(lot_id: str, body: CompileIn, call: Change) -> Changed:
     factors = tuple(c.FactorSpec(f.code, f.name_zh, f.name_en, f.max_points) for f in body.factors)
     return run(call, lot_id, c.CompileDocuments(body.document.ref(call.services.blobs), body.method, factors,
-                                                body.deposit_fen, body.qualification))
+                                                body.deposit_fen, body.qualification,
+                                                body.evaluation.method() if body.evaluation else None))
 
 
 @router.post("/{lot_id}/documents/confirm", summary="招标人确认 / the tenderer confirms")
