@@ -18,7 +18,7 @@ demo: $(VENV)/.installed  ## build the demo trading center and serve it at http:
 	$(BIN)/jianzheng demo $(ARGS)
 
 test: $(VENV)/.installed  ## the whole test suite (PostgreSQL and browser tests skip when absent)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks

@@ -226,6 +226,11 @@ def _edit_payload(doc: dict[str, Any], made: Fixture) -> None:
     doc["events"][made.position(14)]["event"]["payload"]["bids"][0]["price_fen"] = 900_000_000
 
 
+def _bool_as_number(doc: dict[str, Any], made: Fixture) -> None:
+    # false == 0 in Python, but not in JSON: the readable copy must match type for type.
+    doc["events"][made.position(12)]["event"]["payload"]["sealed"] = 0
+
+
 def _edit_entry(doc: dict[str, Any], made: Fixture) -> None:
     item = doc["events"][made.position(14)]
     event = json.loads(base64.b64decode(item["entry"]))
@@ -291,6 +296,7 @@ def _corrupt_manifest(doc: dict[str, Any], made: Fixture) -> None:
 
 TAMPERING: dict[str, tuple[Callable[[dict[str, Any], Fixture], None], set[tuple[str, int | None]]]] = {
     "payload edited": (_edit_payload, {("event.mismatch", 14)}),
+    "false shown as 0": (_bool_as_number, {("event.mismatch", 12)}),
     "entry edited": (_edit_entry, {("manifest.leaf_hash", 14), ("proof.inclusion", 14)}),
     "proof hash flipped": (_flip_proof_hash, {("proof.inclusion", 12)}),
     "checkpoint root changed": (_change_root, {("checkpoint.signature", None), ("manifest.checkpoint", None),
