@@ -44,7 +44,8 @@ def served(tmp_path: Path) -> Iterator[tuple[TenderWorld, str, str, dict[str, ob
     world.platform.lot_command(actor, lot_id, c.PayDeposit(10_000_000, basic_account(world, world.parties["bidder1"]),
                                                            "银行"))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(world.services), host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(create_app(world.services), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -232,3 +232,31 @@ def test_the_hall_feed_streams_its_state(hall: Hall) -> None:
     assert state["hall_started_at"] and state["release_until"] and len(state["bidders"]) == 0
     missing = hall.http.get("/api/v1/lots/NOPE/hall/stream")
     assert missing.status_code == 404 and "NOPE" in missing.json()["error"]["message_en"]
+
+
+def test_a_sealed_opening_verifies(hall: Hall, tmp_path: Path) -> None:
+    """Every digest a sealed bid's events cite is a stored file, before and after the opening."""
+    from jianzheng.adapters.sql.verify import VerifyOptions, load_keys, verify
+
+    world = hall.world
+    keys_found = load_keys(tmp_path)
+    options = VerifyOptions(platform_keys=keys_found.platform, witness_keys=keys_found.witnesses,
+                            blobs=world.services.blobs, workers=0)
+    clients, keys, envelopes = {}, {}, {}
+    for i in range(1, 4):
+        name = f"bidder{i}"
+        clients[name] = hall.client(name)
+        keys[name] = generate()
+        clients[name].register_key(keys[name])
+        envelopes[name], _ = seal_bid(compile_bid(content(i), fingerprint={"tool": "t"}), hall.lot_id,
+                                      world.parties[name], keys[name], clients[name].config())
+        clients[name].submit(hall.lot_id, envelopes[name])
+    before = verify(world.services.engine, options)
+    assert before.ok, [(d.kind, d.en) for d in before.discrepancies]
+    hall.to_deadline()
+    world.services.sealed.start_hall(world.actors["staff"], hall.lot_id)
+    for name in clients:
+        clients[name].release_key(hall.lot_id, envelopes[name], keys[name])
+    world.services.sealed.open(world.actors["staff"], hall.lot_id)
+    after = verify(world.services.engine, options)
+    assert after.ok, [(d.kind, d.en) for d in after.discrepancies]

@@ -154,12 +154,16 @@ class SealedBids:
         escrow = envelope.get("escrow")
         summary = {
             "sha256": digests.sha256, "sm3": digests.sm3, "size": digests.size, "cipher": envelope["cipher"],
-            "commitment": envelope["commitment"], "signature": envelope["signature"],
+            # Flat names: a {sha256, sm3} object in a payload means a stored document to `verify`,
+            # and the plaintext the commitment describes is not stored until the opening.
+            "commitment_sha256": envelope["commitment"]["sha256"], "commitment_sm3": envelope["commitment"]["sm3"],
+            "signature": envelope["signature"],
             "signer": envelope["signer"], "sealed_at": envelope["sealed_at"],
             "escrow": {"threshold": escrow["threshold"], "custodians": [s["custodian"] for s in escrow["shares"]]}
             if isinstance(escrow, dict) else None,
         }
-        command = c.SubmitBid(envelope["commitment"]["sha256"], envelope["commitment"]["sm3"], (), sealed=True,
+        # Until the opening the bid's stored content is the envelope itself.
+        command = c.SubmitBid(digests.sha256, digests.sm3, (), sealed=True,
                               envelope=summary, fingerprint=envelope.get("fingerprint"))
         events = self.platform.lot_command(actor, lot_id, command, source_ip)
         return self.receipt(events[0])
