@@ -241,6 +241,23 @@ def test_short_names_are_optional() -> None:
     assert run("REGS40-5", frames, {"REGS40-5": {"match_short_names": False}}) == []
 
 
+def test_credit_codes_are_found_in_full_width_and_any_case() -> None:
+    frames = {
+        "lots": [{"lot_id": "L1", "stage": "opened", "source": "platform", "state_funded": False}],
+        "parties": [{"party_id": "C1", "name": "甲", "kind": "bidder", "credit_code": "91530100MA0000001X"},
+                    {"party_id": "C2", "name": "乙", "kind": "bidder", "credit_code": "91530100MA0000002Y"}],
+        "bid_details": [
+            {"bid_id": "B1", "lot_id": "L1", "bidder_id": "C1",
+             "technical_proposal": "代码：９１５３０１００ＭＡ００００００２Ｙ"},
+            {"bid_id": "B2", "lot_id": "L1", "bidder_id": "C2", "technical_proposal": "代码 91530100ma0000001x 已核"},
+        ],
+    }
+    [alert] = run("REGS40-5", frames)
+    found = {f["writer_id"]: f for f in facts(alert, "names_other_bidder")}
+    assert found["C1"]["named_bidder_id"] == "C2" and "９１５３" in found["C1"]["context"]
+    assert found["C2"]["named_bidder_id"] == "C1" and found["C2"]["matched"] == "credit_code"
+
+
 def test_one_account_behind_several_deposits() -> None:
     _, frames = fixture("REGS40-6")
     [alert] = run("REGS40-6", frames)

@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, TypeAlias
 
 Severity = Literal["info", "low", "medium", "high"]
@@ -118,9 +119,13 @@ class Alert:
         """The distinct party ids involved, in first-seen order."""
         return tuple(dict.fromkeys(p.party_id for p in self.parties))
 
-    @property
+    @cached_property
     def id(self) -> str:
-        """Deterministic id: code, subject, lots and the key evidence (all evidence if unset)."""
+        """Deterministic id: code, subject, lots and the key evidence (all evidence if unset).
+
+        Computed once per alert (the fields are frozen): a batch asks for it when de-duplicating
+        and again when serialising, and hashing the evidence of thousands of alerts adds up.
+        """
         keys = set(self.key_facts)
         facts = [e.to_json() for e in self.evidence if not keys or e.fact in keys]
         material = {

@@ -101,26 +101,29 @@ def with_key(frame: pl.DataFrame, column: str, key: Callable[[pl.Expr], pl.Expr]
     return frame.join(distinct.with_columns(key(pl.col(column)).alias(alias)), on=column, how="left")
 
 
+def keep_shared(frame: pl.DataFrame, key: str, generic_bidders: int | None = None,
+                also: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Rows whose ``key`` two or more different bidders carry (fewer than ``generic_bidders`` of them).
+
+    ``also`` (``key, bidder_id``) adds carriers from another source — a party's registered
+    phone or account — that count towards "two different bidders" but not towards
+    ``generic_bidders``. The first cut of every comparison: a million bids carry a million
+    keys, of which a few hundred are shared; everything after this sees only those.
+    """
+    own = frame.select(pl.col(key).alias("_key"), hashed("bidder_id").alias("_who"))
+    carried = own
+    if also is not None and also.height:
+        carried = pl.concat([own, also.select(pl.col(key).alias("_key"), hashed("bidder_id").alias("_who"))])
+    spread = carried.group_by("_key").agg(pl.col("_who").n_unique().alias("n"))
+    keys = spread.filter(pl.col("n") >= 2).select("_key")
+    if generic_bidders is not None:
+        generic = own.group_by("_key").agg(pl.col("_who").n_unique().alias("n")).filter(pl.col("n") >= generic_bidders)
+        keys = keys.join(generic.select("_key"), on="_key", how="anti")
+    return frame.join(keys.rename({"_key": key}), on=key, how="semi")
+
+
 def empty_carriers() -> pl.DataFrame:
     return pl.DataFrame(schema=CARRIER_SCHEMA)
-
-
-def drop_ignored(rows: pl.DataFrame, ignored: Iterable[str], key: Callable[[pl.Expr], pl.Expr]) -> pl.DataFrame:
-    """Drop carriers whose value is one of the placeholders ``ignored`` (compared normalised)."""
-    values = [v for v in ignored if v]
-    if not values or rows.height == 0:
-        return rows
-    keys = pl.DataFrame({"raw": values}).select(key(pl.col("raw")).alias("value")).drop_nulls()
-    return rows.join(keys, on="value", how="anti")
-
-
-def generic_values(reference: pl.DataFrame, min_bidders: int) -> pl.DataFrame:
-    """``field, value, bidders`` of values carried by at least ``min_bidders`` different bidders in history."""
-    return (
-        reference.group_by(["field", "value"])
-        .agg(pl.col("bidder_id").n_unique().alias("bidders"))
-        .filter(pl.col("bidders") >= min_bidders)
-    )
 
 
 def shared_values(

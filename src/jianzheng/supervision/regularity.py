@@ -125,48 +125,53 @@ def progressions(data: PricedPairs, params: PriceParams) -> list[dict[str, Any]]
     if priced.height < params.min_terms:
         return []
     step = pl.col("price_fen_b") - pl.col("price_fen")
-    pairs = data.pairs.filter((pl.col("price_fen") < pl.col("price_fen_b")) & (step >= params.min_step_fen))
-    if pairs.height == 0:
-        return []
+    pairs = data.pairs.lazy().filter((pl.col("price_fen") < pl.col("price_fen_b")) & (step >= params.min_step_fen))
     a, b = pl.col("price_fen").cast(pl.Float64), pl.col("price_fen_b").cast(pl.Float64)
     expected = {
         "arithmetic": (2 * pl.col("price_fen_b") - pl.col("price_fen")),
         "geometric": (b * b / a).round(0).cast(pl.Int64),
     }
-    lookup = priced.select(
+    # Rounded terms miss the exact next term by up to two grid steps (each of a, b, c is off by
+    # half a step): the slack grows with the terms' rounding, judged once c is known. The third
+    # term is looked up by an equi-join on (tender, price bucket) and the neighbouring buckets,
+    # each tender's buckets as wide as its widest slack, then held to the pair's own slack.
+    widths = priced.group_by("t").agg(
+        pl.max_horizontal(pl.lit(params.tolerance_fen), 2 * pl.col("grid").max()).alias("width")
+    )
+    priced_w = priced.join(widths, on="t")
+    pairs = pairs.with_columns(pl.min_horizontal("grid", "grid_b").alias("grid")).join(widths.lazy(), on="t")
+    lookup = priced_w.lazy().select(
         "t",
-        pl.col("price_fen").alias("expected"),
+        (pl.col("price_fen") // pl.col("width")).alias("bucket"),
         pl.col("i").alias("i_c"),
         pl.col("who").alias("who_c"),
         pl.col("price_fen").alias("price_fen_c"),
         pl.col("grid").alias("grid_c"),
-    ).sort("expected")
-    # Rounded terms miss the exact next term by up to two grid steps (each of a, b, c is off by
-    # half a step): the slack grows with the terms' rounding, judged once c is known.
-    pairs = pairs.with_columns(pl.min_horizontal("grid", "grid_b").alias("grid"))
-    widest = max(params.tolerance_fen, 2 * int(pairs.select(pl.col("grid").max()).item()))
+    )
     triples: list[tuple[str, int, int, int]] = []
     for kind, third in expected.items():
-        wanted = pairs.with_columns(third.alias("expected")).sort("expected")
-        # Both sides are sorted by the expected price; the nearest bid is then held to the pair's tolerance.
-        found = wanted.join_asof(
-            lookup,
-            on="expected",
-            by="t",
-            strategy="nearest",
-            tolerance=widest,
-            check_sortedness=False,
-        ).filter(
-            pl.col("i_c").is_not_null()
-            & (
-                (pl.col("price_fen_c") - pl.col("expected")).abs()
-                <= pl.max_horizontal(
-                    pl.lit(params.tolerance_fen), 2 * pl.min_horizontal(pl.col("grid"), pl.col("grid_c"))
-                )
+        wanted = pairs.select("t", "i", "i_b", "who", "who_b", "price_fen_b", "grid", "width",
+                              third.alias("expected"))
+        found = (
+            pl.concat(
+                [
+                    wanted.with_columns((pl.col("expected") // pl.col("width") + shift).alias("bucket")).join(
+                        lookup, on=["t", "bucket"], how="inner"
+                    )
+                    for shift in (-1, 0, 1)
+                ]
             )
-            & (pl.col("price_fen_c") > pl.col("price_fen_b"))
-            & (pl.col("who_c") != pl.col("who"))
-            & (pl.col("who_c") != pl.col("who_b"))
+            .filter(
+                ((pl.col("price_fen_c") - pl.col("expected")).abs()
+                 <= pl.max_horizontal(pl.lit(params.tolerance_fen), 2 * pl.min_horizontal("grid", "grid_c")))
+                & (pl.col("price_fen_c") > pl.col("price_fen_b"))
+                & (pl.col("who_c") != pl.col("who"))
+                & (pl.col("who_c") != pl.col("who_b"))
+            )
+            # The nearest third term of each pair, as a sorted search would give.
+            .sort([(pl.col("price_fen_c") - pl.col("expected")).abs(), "i_c"])
+            .unique(subset=["i", "i_b"], keep="first", maintain_order=True)
+            .collect()
         )
         triples.extend((kind, i, j, k) for i, j, k in found.select("i", "i_b", "i_c").iter_rows())
     return _merge(triples, priced, params)
@@ -226,8 +231,10 @@ def constant_ratios(data: PricedPairs, params: PriceParams) -> list[dict[str, An
     Each pair is oriented by bidder (the earlier bidder id first), the ratio is the second's
     price over the first's.
     """
+    # Lazy: polars keeps only the columns each step needs, not a copy of every pair per step.
     pairs = (
-        data.pairs.select(
+        data.pairs.lazy()
+        .select(
             "t",
             pl.when(pl.col("who") < pl.col("who_b")).then(pl.col("i")).otherwise(pl.col("i_b")).alias("i"),
             pl.when(pl.col("who") < pl.col("who_b")).then(pl.col("i_b")).otherwise(pl.col("i")).alias("i_b"),
@@ -244,11 +251,15 @@ def constant_ratios(data: PricedPairs, params: PriceParams) -> list[dict[str, An
     # in two neighbouring ones; a pair that cannot fill min_lots in any two neighbours is out.
     # Only the few pairs left are checked exactly.
     pair = ["who", "who_b"]
+    # Most pairs of bidders meet once or twice: only pairs that met in min_lots tenders go on.
+    met = pairs.group_by(pair).agg(pl.len().alias("n")).filter(pl.col("n") >= params.min_lots).select(pair)
+    pairs = pairs.join(met, on=pair, how="semi")
     width = math.log1p(params.ratio_tolerance)
     buckets = (
-        pairs.with_columns((pl.col("ratio").log() / width).floor().cast(pl.Int64).alias("bucket"))
+        pairs.select(*pair, (pl.col("ratio").log() / width).floor().cast(pl.Int64).alias("bucket"))
         .group_by([*pair, "bucket"])
         .agg(pl.len().alias("n"))
+        .collect()
     )
     neighbours = buckets.join(
         buckets.with_columns(pl.col("bucket") - 1).rename({"n": "next"}), on=[*pair, "bucket"], how="left"
@@ -256,7 +267,7 @@ def constant_ratios(data: PricedPairs, params: PriceParams) -> list[dict[str, An
     often = neighbours.filter(pl.col("n") + pl.col("next").fill_null(0) >= params.min_lots).select(pair).unique()
     if often.height == 0:
         return []
-    candidates = pairs.join(often, on=pair, how="semi")
+    candidates = pairs.join(often.lazy(), on=pair, how="semi").collect()
     cols = ["i", "lot_id", "round", "bid_id", "bidder_id", "price_fen", "event_seq", "opened_seq"]
     facts = data.priced.select(cols)
     detail = candidates.join(facts, on="i").join(facts.rename({c: f"{c}_b" for c in cols}), on="i_b")

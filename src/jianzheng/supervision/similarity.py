@@ -135,31 +135,37 @@ def mark_boilerplate(
     ``bidder_id``; ``reference_counts`` is `sentence_bidders` over all history;
     ``tender_sentences`` has ``lot_id, h`` of the lot's own documents.
     """
-    docs = sentences.group_by("tender").agg(pl.col("doc").n_unique().alias("tender_docs"))
-    in_lot = sentences.group_by(["tender", "h"]).agg(pl.col("doc").n_unique().alias("lot_docs"))
+    # The flags are computed on the narrow integer columns and joined back by row: a million
+    # proposals make several million sentences, and every join copies the columns it carries.
+    narrow = sentences.select("tender", "lot_id", "doc", "h").with_row_index("row")
+    docs = narrow.group_by("tender").agg(pl.col("doc").n_unique().alias("tender_docs"))
+    in_lot = narrow.group_by(["tender", "h"]).agg(pl.col("doc").n_unique().alias("lot_docs"))
     own = tender_sentences.select("lot_id", "h").unique().with_columns(pl.lit(True).alias("in_tender"))
-    marked = (
-        sentences.join(reference_counts, on="h", how="left")
-        .join(in_lot, on=["tender", "h"], how="left")
-        .join(docs, on="tender", how="left")
-        .join(own, on=["lot_id", "h"], how="left")
-        .with_columns(pl.col("in_tender").fill_null(False), pl.col("bidders").fill_null(0))
-    )
     common = pl.col("bidders") >= params.common_bidders
     majority = (pl.col("tender_docs") >= params.lot_min_bids) & (
         pl.col("lot_docs") >= pl.col("tender_docs") * params.lot_share
     )
-    return marked.with_columns(
-        (pl.col("in_tender") | common | majority).alias("boilerplate"),
-        pl.when(pl.col("in_tender"))
-        .then(pl.lit("tender_documents"))
-        .when(common)
-        .then(pl.lit("common_phrase"))
-        .when(majority)
-        .then(pl.lit("most_bids"))
-        .otherwise(None)
-        .alias("reason"),
+    flags = (
+        narrow.join(reference_counts, on="h", how="left")
+        .join(in_lot, on=["tender", "h"], how="left")
+        .join(docs, on="tender", how="left")
+        .join(own, on=["lot_id", "h"], how="left")
+        .with_columns(pl.col("in_tender").fill_null(False), pl.col("bidders").fill_null(0))
+        .select(
+            "row",
+            (pl.col("in_tender") | common | majority).alias("boilerplate"),
+            pl.when(pl.col("in_tender"))
+            .then(pl.lit("tender_documents"))
+            .when(common)
+            .then(pl.lit("common_phrase"))
+            .when(majority)
+            .then(pl.lit("most_bids"))
+            .otherwise(None)
+            .alias("reason"),
+        )
+        .sort("row")
     )
+    return sentences.with_columns(flags["boilerplate"], flags["reason"])
 
 
 def splitmix64(x: U64) -> U64:
@@ -171,7 +177,7 @@ def splitmix64(x: U64) -> U64:
     return result
 
 
-def shingle_hashes(texts: Sequence[str], k: int) -> tuple[U64, I64, I64]:
+def shingle_hashes(texts: Sequence[str] | pl.Series, k: int) -> tuple[U64, I64, I64]:
     """Every k-character shingle of every text: (hash, text index, start position).
 
     Texts may contain `SEPARATOR`; shingles that would span it are skipped. All texts are
@@ -181,12 +187,19 @@ def shingle_hashes(texts: Sequence[str], k: int) -> tuple[U64, I64, I64]:
     return h, index, position
 
 
-def shingles_with_digits(texts: Sequence[str], k: int) -> tuple[U64, I64, I64, npt.NDArray[np.bool_]]:
-    """`shingle_hashes` plus, per shingle, whether it holds a figure (a digit or `FIGURE`)."""
-    if not texts:
+def shingles_with_digits(texts: Sequence[str] | pl.Series, k: int) -> tuple[U64, I64, I64, npt.NDArray[np.bool_]]:
+    """`shingle_hashes` plus, per shingle, whether it holds a figure (a digit or `FIGURE`).
+
+    ``texts`` may be a polars Series of strings (no nulls): then no Python string per text is made.
+    """
+    if len(texts) == 0:
         return np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.bool_)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    joined = SEPARATOR.join(texts)
+    if isinstance(texts, pl.Series):
+        lengths = texts.str.len_chars().cast(pl.Int64).to_numpy()
+        joined = str(texts.str.join(SEPARATOR).item())
+    else:
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        joined = SEPARATOR.join(texts)
     points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     n = points.size
     if n < k:

@@ -18,7 +18,7 @@ from jianzheng.adapters.sql import driver
 from jianzheng.adapters.sql.tables import events
 from jianzheng.domain.calendar import format_instant, parse_instant
 from jianzheng.domain.events import Envelope, EventDraft, WitnessedEvent
-from jianzheng.ledger.canonical import canonical_bytes
+from jianzheng.ledger.canonical import MAX_SAFE_INTEGER, canonical_bytes
 
 
 def _lot_of(stream: str, payload: dict[str, Any]) -> str | None:
@@ -48,6 +48,58 @@ def witness(drafts: Sequence[EventDraft], envelope: Envelope, first_seq: int) ->
         source_ip=envelope.source_ip, command_id=envelope.command_id, type=draft.type,
         stream=draft.stream, payload=draft.payload, origin=envelope.origin,
     ) for offset, draft in enumerate(drafts)]
+
+
+def _standard_json_is_canonical(value: object) -> bool:
+    r"""Whether ``json.dumps(sort_keys=True, compact, ensure_ascii=False)`` is RFC 8785 for ``value``.
+
+    It is for the values events carry: strings, booleans, null, integers within ±(2^53 - 1),
+    lists and objects with string keys. Python then escapes exactly as RFC 8785 does (``\"``,
+    ``\\``, ``\b \f \n \r \t``, other controls as lower-case ``\u00xx``, nothing else)
+    and writes integers the same way. The one difference is key order: Python sorts keys by
+    code point, RFC 8785 by UTF-16 code unit, and the two disagree only between a character
+    at or above U+10000 and one in U+E000-U+FFFF — so a key with any character from U+E000 up
+    sends the value to the reference encoder, as does anything else (floats, large integers,
+    other types), which also keeps the reference encoder's refusals.
+    """
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                continue
+            return False
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) < "\ue000"):
+                    return False
+            stack.extend(item.values())
+            continue
+        if kind is list or kind is tuple:
+            stack.extend(item)
+            continue
+        if isinstance(item, str):  # str subclasses (StrEnum): both encoders write their text
+            continue
+        return False
+    return True
+
+
+def canonical_entry(document: object) -> bytes:
+    """The RFC 8785 canonical JSON of an event envelope: the leaf bytes.
+
+    Byte for byte :func:`jianzheng.ledger.canonical.canonical_bytes` (a property test checks
+    it); on the append path of every command it takes the C JSON encoder when that gives the
+    same bytes, about five times faster than the reference encoder.
+    """
+    if _standard_json_is_canonical(document):
+        try:
+            return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: let the reference encoder refuse it
+            pass
+    return canonical_bytes(document)
 
 
 def event_rows(witnessed: Sequence[WitnessedEvent], entries: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -80,7 +132,7 @@ def append(
     The caller holds the write lock, so the sequence numbers are dense and unique.
     """
     witnessed = witness(drafts, envelope, next_seq(conn))
-    entries = [canonical_bytes(event.envelope()) for event in witnessed]
+    entries = [canonical_entry(event.envelope()) for event in witnessed]
     insert_rows(conn, witnessed, [entry.decode("utf-8") for entry in entries])
     return witnessed, entries
 

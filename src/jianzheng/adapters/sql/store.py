@@ -42,7 +42,6 @@ from jianzheng.domain.calendar import parse_instant
 from jianzheng.domain.context import PartyFacts
 from jianzheng.domain.events import Envelope, EventDraft, WitnessedEvent, lot_stream
 from jianzheng.ledger import merkle
-from jianzheng.ledger.canonical import canonical_bytes
 from jianzheng.ledger.hashing import leaf_hash
 from jianzheng.ledger.nodestore import NodeAddress, NodeStore
 
@@ -140,7 +139,7 @@ class SqlWriteSession(LedgerAccess, DeskAccess, ExpertAccess):
         witnessed = event_store.witness(drafts, envelope, event_store.next_seq(self.conn))
         if not witnessed:
             return witnessed
-        entries = [canonical_bytes(event.envelope()) for event in witnessed]
+        entries = [event_store.canonical_entry(event.envelope()) for event in witnessed]
         nodes, frontier = self.ledger.extend(self.conn, witnessed[0].seq - 1, entries, self.frontier)
         texts = [entry.decode("utf-8") for entry in entries]
         if driver.marker(self.conn) is None:

@@ -9,6 +9,9 @@ registration of a party or person, the award. A bid's content (representative, p
 manager and key staff, bill of quantities, technical proposal) is read from the blob store
 only for bids that have been opened — before the opening the platform must not look.
 
+A sealed bid (封标) is read through its ``lot.bid_decrypted`` event, which names the plaintext
+content and documents; before that only its envelope is stored and nothing of it is read.
+
 Mapping of the platform's bid statuses to the frame's: ``opened`` → valid, ``rejected`` →
 disqualified, ``submitted`` → pending, ``withdrawn`` and ``closed`` (a round that failed and
 was re-tendered) → withdrawn; a ``replaced`` version is left out (its replacement counts).
@@ -143,12 +146,20 @@ def load_frames(
         awarded = _event_seqs(conn, "lot.awarded", wanted)
         report("tables", 3, 6)
         deposit_seqs = {p["deposit_id"]: seq for seq, _, p in _payloads(conn, "lot.deposit_paid", wanted)}
+        # A sealed bid's stored digest is its envelope's until the bidder releases the key; the
+        # decryption event names the plaintext content and documents.
+        decrypted = {p["bid_id"]: p for _, _, p in _payloads(conn, "lot.bid_decrypted", wanted)}
         retenders = [(lot, seq, int(p["round"])) for seq, lot, p in _payloads(conn, "lot.retendered", wanted)]
         report("tables", 4, 6)
         party_seqs = _stream_seqs(conn, "party.registered", "party:")
         person_seqs = _stream_seqs(conn, "person.registered", "person:")
         report("tables", 5, 6)
     frames_lots = _lots_frame(lots)
+    for bid in bids:
+        plain = decrypted.get(bid["bid_id"])
+        if plain is not None:
+            bid["content_sha256"] = plain["content_sha256"]
+            bid["documents"] = plain.get("documents") or []
     bid_frame = _bids_frame(bids, lots, opened)
     awards = _awards_frame(lots, bid_frame, awarded)
     parties_frame, shareholders = _parties_frames(parties, party_seqs)

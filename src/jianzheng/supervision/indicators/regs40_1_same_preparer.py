@@ -13,6 +13,7 @@ is not enough (two clerks may share a common name); it supports a hardware or ad
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import polars as pl
@@ -24,10 +25,10 @@ from jianzheng.supervision.context import Context
 from jianzheng.supervision.matching import (
     TENDER,
     carriers,
-    drop_ignored,
     empty_carriers,
-    generic_values,
+    hashed,
     hex_key,
+    keep_shared,
     match_evidence,
     shared_values,
     tender_alerts,
@@ -141,34 +142,57 @@ def _ip_keys(addresses: pl.Series, networks: tuple[str, ...]) -> pl.DataFrame:
     )
 
 
-def preparer_carriers(details: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """One carrier per bid and compared field, exempt terminals and placeholders removed."""
+def field_keys(details: pl.DataFrame, settings: Settings) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Per compared field: the bids with its normalised value as ``key`` — exempt terminals,
+    placeholders and blanks removed."""
     if details.height == 0:
-        return empty_carriers()
+        return
     ips = _ip_keys(details["source_ip"], settings.exempt_networks)
     base = details.join(ips, on="source_ip", how="left").with_columns(pl.col("exempt").fill_null(False))
-    parts = []
     for name in dict.fromkeys(settings.fields):
+        normalise = hex_key if name in HARDWARE else text_key
         if name == "source_ip":
-            keyed, key = base, pl.col("ip_key")
+            keyed = base.with_columns(pl.col("ip_key").alias("key"))
         else:
-            keyed = with_key(base, name, hex_key if name in HARDWARE else text_key, "key")
-            key = pl.col("key")
-        # The fingerprint and the address are in the submission event itself: no opening needed.
-        rows = carriers(
-            keyed,
-            field=pl.lit(name),
-            value=key,
-            shown=pl.col(name),
-            origin=pl.lit("bid"),
-            opened_seq=pl.lit(None, dtype=pl.Int64()),
-        )
+            keyed = with_key(base, name, normalise, "key")
+        keyed = keyed.filter(pl.col("key").is_not_null() & (pl.col("key") != ""))
         if name in settings.exempt_fields:
-            exempt_bids = base.filter(pl.col("exempt")).select("bid_id")
-            rows = rows.join(exempt_bids, on="bid_id", how="anti")
-        key_of = hex_key if name in HARDWARE else text_key
-        parts.append(drop_ignored(rows, settings.ignored_values, key_of))
+            keyed = keyed.filter(~pl.col("exempt"))
+        ignored = [v for v in settings.ignored_values if v]
+        if ignored:
+            placeholders = pl.DataFrame({"raw": ignored}).select(normalise(pl.col("raw")).alias("key")).drop_nulls()
+            keyed = keyed.join(placeholders, on="key", how="anti")
+        yield name, keyed
+
+
+def preparer_carriers(details: pl.DataFrame, settings: Settings, generic: pl.DataFrame | None = None,
+                      generic_bidders: int | None = None) -> pl.DataFrame:
+    """Carriers of the values two or more bidders share: one per bid and compared field.
+
+    Values carried by ``generic_bidders`` or more bidders in ``details`` (the batch: all of
+    history), or listed in ``generic`` (``field, value``; real time: from the reference), are left out.
+    """
+    parts = []
+    for name, keyed in field_keys(details, settings):
+        if generic is not None:
+            keyed = keyed.join(generic.filter(pl.col("field") == name).select(pl.col("value").alias("key")),
+                               on="key", how="anti")
+        shared = keep_shared(keyed, "key", generic_bidders)
+        # The fingerprint and the address are in the submission event itself: no opening needed.
+        parts.append(carriers(shared, field=pl.lit(name), value=pl.col("key"), shown=pl.col(name),
+                              origin=pl.lit("bid"), opened_seq=pl.lit(None, dtype=pl.Int64())))
     return pl.concat(parts) if parts else empty_carriers()
+
+
+def generic_keys(details: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """``field, value`` carried by ``generic_value_bidders`` or more different bidders in ``details``."""
+    parts = [
+        keyed.group_by("key").agg(hashed("bidder_id").n_unique().alias("n"))
+        .filter(pl.col("n") >= settings.generic_value_bidders)
+        .select(pl.lit(name).alias("field"), pl.col("key").alias("value"))
+        for name, keyed in field_keys(details, settings)
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"field": pl.String(), "value": pl.String()})
 
 
 def _severity(rows: list[dict[str, Any]]) -> Severity:
@@ -198,15 +222,15 @@ def _explain(rows: list[dict[str, Any]]) -> tuple[str, str]:
     realtime_events=(events.LOT_BID_SUBMITTED, events.LOT_OPENED),
 )
 def same_preparer(ctx: Context, settings: Settings) -> list[Alert]:
-    rows = preparer_carriers(ctx.in_scope("bid_details"), settings)
-    if rows.height == 0:
-        return []
+    details = ctx.in_scope("bid_details")
     if ctx.reference is ctx.frames:
-        matches = shared_values(rows, generic_bidders=settings.generic_value_bidders)
+        rows = preparer_carriers(details, settings, generic_bidders=settings.generic_value_bidders)
     else:
         # In real time the lot's own rows cannot tell a generic value: history can.
-        generic = generic_values(preparer_carriers(ctx.reference.bid_details, settings), settings.generic_value_bidders)
-        matches = shared_values(rows.join(generic.select("field", "value"), on=["field", "value"], how="anti"))
+        rows = preparer_carriers(details, settings, generic=generic_keys(ctx.reference.bid_details, settings))
+    if rows.height == 0:
+        return []
+    matches = shared_values(rows)
     standalone = matches.filter(pl.col("field").is_in(list(settings.standalone_fields)))
     matches = matches.join(standalone.select(*TENDER).unique(), on=list(TENDER), how="semi")
 

@@ -11,6 +11,7 @@ bidder's registered phone or email, or its representative being another bidder's
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import polars as pl
@@ -22,10 +23,10 @@ from jianzheng.supervision.context import Context
 from jianzheng.supervision.matching import (
     TENDER,
     carriers,
-    drop_ignored,
     email_key,
     empty_carriers,
-    generic_values,
+    hashed,
+    keep_shared,
     match_evidence,
     phone_key,
     shared_values,
@@ -75,69 +76,108 @@ class Settings(IndicatorSettings):
     )
 
 
-def agent_carriers(ctx_details: pl.DataFrame, parties: pl.DataFrame, persons: pl.DataFrame,
-                   tenders: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """Carriers of every compared contact: from the bids, and from the registry for the tender's bidders."""
+def _ignored(keyed: pl.DataFrame, settings: Settings, normalise: Callable[[pl.Expr], pl.Expr]) -> pl.DataFrame:
+    values = [v for v in settings.ignored_values if v]
+    keyed = keyed.filter(pl.col("key").is_not_null() & (pl.col("key") != ""))
+    if not values:
+        return keyed
+    placeholders = pl.DataFrame({"raw": values}).select(normalise(pl.col("raw")).alias("key")).drop_nulls()
+    return keyed.join(placeholders, on="key", how="anti")
+
+
+def bid_keys(details: pl.DataFrame, persons: pl.DataFrame, settings: Settings) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Per compared field: the opened bids with the normalised contact as ``key`` (placeholders removed).
+
+    The representative is part of the bid's content: only opened bids have it. Keys are
+    computed once per distinct phone, email and name.
+    """
     wanted = set(settings.fields)
-    # The representative is part of the bid's content: only opened bids have it. Keys are computed
-    # once per distinct phone, email and name.
-    details = with_key(with_key(with_key(ctx_details, "rep_phone", phone_key, "phone_key"), "rep_email", email_key,
-                                "email_key"), "rep_name", text_key, "name_key")
-    parts: list[pl.DataFrame] = []
     if "representative" in wanted:
-        parts.append(carriers(details, field=pl.lit("representative"), value=pl.col("rep_person_id"),
-                              shown=pl.col("rep_person_id"), origin=pl.lit("bid")))
+        yield "representative", details.with_columns(pl.col("rep_person_id").alias("key"),
+                                                     pl.col("rep_person_id").alias("shown")).filter(
+            pl.col("key").is_not_null())
+    keyed = with_key(with_key(details, "rep_phone", phone_key, "phone_key"), "rep_name", text_key, "name_key")
     if "representative_name_phone" in wanted:
-        key = pl.concat_str([pl.col("name_key"), pl.col("phone_key")], separator="|")
-        shown = pl.concat_str([pl.col("rep_name"), pl.col("rep_phone")], separator=" ")
-        parts.append(carriers(details, field=pl.lit("representative_name_phone"), value=key, shown=shown,
-                              origin=pl.lit("bid")))
+        yield "representative_name_phone", keyed.with_columns(
+            pl.concat_str([pl.col("name_key"), pl.col("phone_key")], separator="|").alias("key"),
+            pl.concat_str([pl.col("rep_name"), pl.col("rep_phone")], separator=" ").alias("shown"),
+        ).filter(pl.col("key").is_not_null())
     if "phone" in wanted:
-        rows = carriers(details, field=pl.lit("phone"), value=pl.col("phone_key"),
-                        shown=pl.col("rep_phone"), origin=pl.lit("bid"))
-        parts.append(drop_ignored(rows, settings.ignored_values, phone_key))
-        if settings.compare_registry and tenders.height:
-            registered = (
-                tenders.join(parties.select("party_id", "phones", "event_seq"), left_on="bidder_id",
-                             right_on="party_id", how="inner")
-                .explode("phones")
-                .rename({"phones": "phone"})
-            )
-            rows = carriers(registered, field=pl.lit("phone"), value=phone_key(pl.col("phone")),
-                            shown=pl.col("phone"), origin=pl.lit("registry"))
-            parts.append(drop_ignored(rows, settings.ignored_values, phone_key))
+        phones = keyed.with_columns(pl.col("phone_key").alias("key"), pl.col("rep_phone").alias("shown"))
+        yield "phone", _ignored(phones, settings, phone_key)
     if "email" in wanted:
-        rows = carriers(details, field=pl.lit("email"), value=pl.col("email_key"),
-                        shown=pl.col("rep_email"), origin=pl.lit("bid"))
-        parts.append(drop_ignored(rows, settings.ignored_values, email_key))
-        if settings.compare_registry and tenders.height:
-            registered = tenders.join(parties.select("party_id", "email", "event_seq"), left_on="bidder_id",
-                                      right_on="party_id", how="inner")
-            rows = carriers(registered, field=pl.lit("email"), value=email_key(pl.col("email")),
-                            shown=pl.col("email"), origin=pl.lit("registry"))
-            parts.append(drop_ignored(rows, settings.ignored_values, email_key))
+        yield "email", _ignored(with_key(details, "rep_email", email_key, "key").with_columns(
+            pl.col("rep_email").alias("shown")), settings, email_key)
     if "representative_employer" in wanted and persons.height:
         employed = details.join(
-            persons.select("person_id", pl.col("employer_id"), pl.col("name").alias("person_name"),
-                           pl.col("event_seq").alias("person_seq")),
+            persons.select("person_id", "employer_id", pl.col("event_seq").alias("person_seq")),
             left_on="rep_person_id", right_on="person_id", how="inner",
         ).filter(pl.col("employer_id").is_not_null())
-        # The bid carries its representative's employer; each bidder of the tender carries itself.
-        parts.append(carriers(employed, field=pl.lit("representative_employer"), value=pl.col("employer_id"),
-                              shown=pl.concat_str([pl.col("rep_person_id"), pl.col("employer_id")], separator=" @ "),
-                              origin=pl.lit("bid"), event_seq=pl.col("person_seq")))
-        parts.append(carriers(tenders, field=pl.lit("representative_employer"), value=pl.col("bidder_id"),
-                              shown=pl.col("bidder_id"), origin=pl.lit("employer")))
-    if not parts:
-        return empty_carriers()
-    rows = pl.concat(parts)
-    # Registry rows only matter where a bid carries the same value: drop the rest early (a million
-    # bids bring a million registered phones, of which a handful match).
-    from_bids = rows.filter(pl.col("origin") == "bid").select("field", "value").unique()
-    return pl.concat(
-        [rows.filter(pl.col("origin") == "bid"),
-         rows.filter(pl.col("origin") != "bid").join(from_bids, on=["field", "value"], how="semi")]
-    )
+        yield "representative_employer", employed.with_columns(
+            pl.col("employer_id").alias("key"),
+            pl.concat_str([pl.col("rep_person_id"), pl.col("employer_id")], separator=" @ ").alias("shown"),
+            pl.col("person_seq").alias("event_seq"),
+        )
+
+
+def registry_keys(parties: pl.DataFrame, field: str, settings: Settings) -> pl.DataFrame:
+    """``bidder_id, key, shown, event_seq`` of each party's registered phones or email."""
+    if field == "phone":
+        registered = parties.select(pl.col("party_id").alias("bidder_id"), pl.col("phones").alias("shown"),
+                                    "event_seq").explode("shown")
+        return _ignored(with_key(registered, "shown", phone_key, "key"), settings, phone_key)
+    registered = parties.select(pl.col("party_id").alias("bidder_id"), pl.col("email").alias("shown"), "event_seq")
+    return _ignored(with_key(registered, "shown", email_key, "key"), settings, email_key)
+
+
+def agent_carriers(details: pl.DataFrame, parties: pl.DataFrame, persons: pl.DataFrame, tenders: pl.DataFrame,
+                   settings: Settings, generic: pl.DataFrame | None = None,
+                   generic_bidders: int | None = None) -> pl.DataFrame:
+    """Carriers of the contacts bidders share: from the bids, and from the registry for the tender's bidders.
+
+    Values carried by ``generic_bidders`` or more bidders (counted over the bids; the batch)
+    or listed in ``generic`` (``field, value``; real time) are left out, except employers
+    (party ids are never generic).
+    """
+    parts: list[pl.DataFrame] = []
+    for name, keyed in bid_keys(details, persons, settings):
+        limit = None if name == "representative_employer" else generic_bidders
+        if generic is not None and name != "representative_employer":
+            keyed = keyed.join(generic.filter(pl.col("field") == name).select(pl.col("value").alias("key")),
+                               on="key", how="anti")
+        registry = None
+        if name in ("phone", "email") and settings.compare_registry and tenders.height:
+            registry = registry_keys(parties, name, settings)
+        elif name == "representative_employer":
+            # Each bidder of the tender carries itself: an employer that is a bidder is a match.
+            registry = tenders.select("bidder_id").unique().with_columns(pl.col("bidder_id").alias("key"))
+        also = registry.select("key", "bidder_id") if registry is not None else None
+        shared = keep_shared(keyed, "key", limit, also=also)
+        parts.append(carriers(shared, field=pl.lit(name), value=pl.col("key"), shown=pl.col("shown"),
+                              origin=pl.lit("bid")))
+        if registry is not None and shared.height:
+            # Registry rows only for the tenders' bidders whose registered value a bid carries.
+            wanted = registry.join(shared.select("key").unique(), on="key", how="semi")
+            origin = "employer" if name == "representative_employer" else "registry"
+            rows = tenders.join(wanted, on="bidder_id", how="inner")
+            if name == "representative_employer":
+                rows = rows.with_columns(pl.col("bidder_id").alias("shown"), pl.lit(None, dtype=pl.Int64).alias(
+                    "event_seq"))
+            parts.append(carriers(rows, field=pl.lit(name), value=pl.col("key"), shown=pl.col("shown"),
+                                  origin=pl.lit(origin)))
+    return pl.concat(parts) if parts else empty_carriers()
+
+
+def generic_keys(details: pl.DataFrame, persons: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """``field, value`` of contacts ``generic_value_bidders`` or more different bidders give in their bids."""
+    parts = [
+        keyed.group_by("key").agg(hashed("bidder_id").n_unique().alias("n"))
+        .filter(pl.col("n") >= settings.generic_value_bidders)
+        .select(pl.lit(name).alias("field"), pl.col("key").alias("value"))
+        for name, keyed in bid_keys(details, persons, settings)
+        if name != "representative_employer"
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"field": pl.String(), "value": pl.String()})
 
 
 def _severity(rows: list[dict[str, Any]]) -> Severity:
@@ -169,25 +209,17 @@ def same_agent(ctx: Context, settings: Settings) -> list[Alert]:
     if details.height == 0:
         return []
     tenders = tender_bidders([details]).select(*TENDER, "bidder_id")
-    rows = agent_carriers(details, ctx.frames.parties, ctx.frames.persons, tenders, settings)
+    parties, persons = ctx.frames.parties, ctx.frames.persons
+    if ctx.reference is ctx.frames:
+        rows = agent_carriers(details, parties, persons, tenders, settings,
+                              generic_bidders=settings.generic_value_bidders)
+    else:
+        # In real time the lot's own bids cannot tell a generic contact: history can.
+        generic = generic_keys(ctx.reference.bid_details, ctx.reference.persons, settings)
+        rows = agent_carriers(details, parties, persons, tenders, settings, generic=generic)
     if rows.height == 0:
         return []
-    if ctx.reference is ctx.frames:
-        # Spread counted over the bids' own contacts; the employer field matches on party ids, never generic.
-        generic_rows = rows.filter(pl.col("field") != "representative_employer")
-        matches = pl.concat([
-            shared_values(generic_rows, primary=("bid",), generic_bidders=settings.generic_value_bidders,
-                          spread_of=("bid",)),
-            shared_values(rows.filter(pl.col("field") == "representative_employer"), primary=("bid",)),
-        ])
-    else:
-        ref_details = ctx.reference.bid_details
-        reference = agent_carriers(ref_details, ctx.reference.parties, ctx.reference.persons,
-                                   tender_bidders([ref_details]), settings)
-        generic = generic_values(reference.filter(pl.col("origin") == "bid"), settings.generic_value_bidders)
-        generic = generic.filter(pl.col("field") != "representative_employer")
-        rows = rows.join(generic.select("field", "value"), on=["field", "value"], how="anti")
-        matches = shared_values(rows, primary=("bid",))
+    matches = shared_values(rows, primary=("bid",))
 
     def to_evidence(match: dict[str, Any]) -> Evidence:
         zh, en = LABELS[match["field"]]

@@ -18,7 +18,7 @@ from pydantic import Field
 from jianzheng.supervision import events
 from jianzheng.supervision.alert import Alert, Evidence, Severity
 from jianzheng.supervision.context import Context
-from jianzheng.supervision.matching import carriers, match_evidence, shared_values, tender_alerts
+from jianzheng.supervision.matching import carriers, keep_shared, match_evidence, shared_values, tender_alerts
 from jianzheng.supervision.registry import indicator
 from jianzheng.supervision.settings import IndicatorSettings
 
@@ -50,7 +50,7 @@ def same_staff(ctx: Context, settings: Settings) -> list[Alert]:
     if staff.height == 0:
         return []
     rows = carriers(
-        staff,
+        keep_shared(staff.with_columns(pl.col("person_id").alias("key")), "key"),
         field=pl.lit("person"),
         value=pl.col("person_id"),
         shown=pl.col("role"),

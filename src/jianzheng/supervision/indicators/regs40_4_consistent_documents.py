@@ -214,18 +214,26 @@ class TextCorpus:
         )
         self.docs = docs.drop("text")
         self.originals = docs["text"]
-        sentences = split_sentences(docs.select("doc", "tender", "lot_id", "bidder_id", "text"),
-                                    params.min_sentence_chars)
+        # The text pipeline carries 64-bit hashes of lot and bidder, not the strings: millions of
+        # sentence and shingle rows stay small and group fast.
+        codes = docs.select("doc", "tender", hashed("lot_id").alias("lot_id"), hashed("bidder_id").alias("bidder_id"))
+        sentences = split_sentences(codes.with_columns(docs["text"]), params.min_sentence_chars)
         self.counts: pl.DataFrame = sentence_bidders(sentences) if reference is None else reference.counts
         own_texts = _lot_texts(frames, docs["lot_id"].unique())
-        own_sentences = split_sentences(own_texts.with_row_index("doc").with_columns(pl.col("doc").cast(pl.Int64)),
-                                        params.min_sentence_chars)
-        self.sentences = mark_boilerplate(sentences, self.counts, own_sentences.select("lot_id", "h"), params)
-        self.kept = self.sentences.filter(~pl.col("boilerplate")).sort(["doc", "pos"]).select("doc", "key")
+        own_texts = own_texts.with_row_index("doc").with_columns(
+            pl.col("doc").cast(pl.Int64), hashed("lot_id").alias("lot_id")
+        )
+        own_sentences = split_sentences(own_texts, params.min_sentence_chars)
+        marked = mark_boilerplate(sentences, self.counts, own_sentences.select("lot_id", "h"), params)
+        del sentences
+        self.kept = marked.filter(~pl.col("boilerplate")).sort(["doc", "pos"]).select("doc", "key")
+        # What was removed, per tender and reason (the evidence says so); the rest is not kept.
+        removed = marked.filter(pl.col("boilerplate"))
+        self.removed = removed.group_by(["tender", "reason"]).len()
         self.texts = _joined(self.kept, docs.height)
         h, index, position, digit = shingles_with_digits(self.texts, params.shingle_chars)
         shingles = pl.DataFrame({"doc": index, "pos": position, "h": h, "digit": digit}).join(
-            self.docs.select("doc", "tender", "lot_id", "bidder_id"), on="doc", how="left"
+            codes, on="doc", how="left"
         )
         # Shingles of the lot's own documents are boilerplate even inside an otherwise new sentence.
         own_docs = own_sentences.sort(["doc", "pos"]).group_by("doc", maintain_order=True).agg(
@@ -236,7 +244,8 @@ class TextCorpus:
             own_docs.with_row_index("i").select(pl.col("i").cast(pl.Int64), "lot_id"), on="i", how="left"
         )
         self.shingles = shingles.join(own_shingles.select("lot_id", "h").unique(), on=["lot_id", "h"], how="anti")
-        boiler = self.sentences.filter(pl.col("boilerplate")).select("key").unique()["key"].to_list()
+        boiler = removed.select("key").unique()["key"]
+        del marked, removed
         common_h, _, _ = shingle_hashes(boiler, params.shingle_chars)
         self.common_hashes = pl.concat([pl.DataFrame({"h": common_h}), own_shingles.select("h")]).unique()
         source = self if reference is None else reference
@@ -270,13 +279,11 @@ class TextCorpus:
         return self._docs[index]
 
 
-def _joined(kept: pl.DataFrame, count: int) -> list[str]:
+def _joined(kept: pl.DataFrame, count: int) -> pl.Series:
     """Each doc's kept sentences joined by `SEPARATOR`, in doc order (empty for a doc with none)."""
-    texts = [""] * count
     grouped = kept.group_by("doc", maintain_order=True).agg(pl.col("key").str.join(SEPARATOR))
-    for doc, text in grouped.iter_rows():
-        texts[int(doc)] = text
-    return texts
+    every = pl.DataFrame({"doc": pl.int_range(count, eager=True, dtype=pl.Int64)})
+    return every.join(grouped, on="doc", how="left").sort("doc")["key"].fill_null("")
 
 
 def _lot_texts(frames: Frames, lot_ids: pl.Series) -> pl.DataFrame:
@@ -338,7 +345,7 @@ def _rare_pairs(corpus: TextCorpus) -> list[dict[str, Any]]:
         first, second = int(str(a)), int(str(b))
         if part.height < params.min_rare_errors or bidders[first] == bidders[second]:
             continue
-        text_a, text_b = corpus.texts[first], corpus.texts[second]
+        text_a, text_b = str(corpus.texts[first]), str(corpus.texts[second])
         errors = [
             {
                 "token": text_a[r["start_a"] : r["start_a"] + r["chars"]],
@@ -439,7 +446,7 @@ def _document_alerts(ctx: Context, settings: Settings) -> list[Alert]:
             corpus = TextCorpus(ctx.frames, details, params, reference=reference)
         docs = corpus.docs.to_dicts()
         tenders = {d["tender"]: (d["lot_id"], d["round"]) for d in docs}
-        for row in corpus.sentences.filter(pl.col("boilerplate")).group_by(["tender", "reason"]).len().iter_rows():
+        for row in corpus.removed.iter_rows():
             boilerplate.setdefault(tenders[row[0]], {})[str(row[1])] = int(row[2])
         for pair in _similar_pairs(corpus):
             first, second = docs[pair["a"]], docs[pair["b"]]

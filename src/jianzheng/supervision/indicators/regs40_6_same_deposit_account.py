@@ -22,6 +22,7 @@ from jianzheng.supervision.matching import (
     TENDER,
     account_key,
     carriers,
+    keep_shared,
     match_evidence,
     shared_values,
     tender_alerts,
@@ -59,37 +60,27 @@ def same_deposit_account(ctx: Context, settings: Settings) -> list[Alert]:
     deposits = ctx.in_scope("deposits")
     if deposits.height == 0:
         return []
-    long_enough = pl.col("value").str.len_chars() >= settings.min_account_chars
-    rows = carriers(
-        with_key(deposits, "paying_account", account_key, "key").with_columns(pl.col("deposit_id").alias("bid_id")),
-        field=pl.lit("paying_account"),
-        value=pl.col("key"),
-        shown=pl.col("paying_account"),
-        origin=pl.lit("deposit"),
-    ).filter(long_enough)
-    parts = [rows]
+    long_enough = pl.col("key").is_not_null() & (pl.col("key").str.len_chars() >= settings.min_account_chars)
+    keyed = with_key(deposits, "paying_account", account_key, "key").filter(long_enough)
+    registry = None
     if settings.compare_registry:
+        registry = with_key(
+            ctx.frames.parties.select(pl.col("party_id").alias("bidder_id"), "basic_account", "event_seq"),
+            "basic_account", account_key, "key",
+        ).filter(long_enough)
+    # Accounts two bidders paid from, and accounts some bidder registered that paid a deposit.
+    shared = keep_shared(keyed, "key", also=registry.select("key", "bidder_id") if registry is not None else None)
+    parts = [carriers(shared.with_columns(pl.col("deposit_id").alias("bid_id")), field=pl.lit("paying_account"),
+                      value=pl.col("key"), shown=pl.col("paying_account"), origin=pl.lit("deposit"))]
+    if registry is not None and shared.height:
         tenders = tender_bidders([deposits, ctx.in_scope("bid_details")]).select(*TENDER, "bidder_id")
-        registered = tenders.join(
-            ctx.frames.parties.select("party_id", "basic_account", "event_seq"),
-            left_on="bidder_id",
-            right_on="party_id",
-            how="inner",
-        )
-        # A registered account matters only where some deposit came from it.
-        parts.append(
-            carriers(
-                with_key(registered, "basic_account", account_key, "key"),
-                field=pl.lit("paying_account"),
-                value=pl.col("key"),
-                shown=pl.col("basic_account"),
-                origin=pl.lit("registry"),
-            )
-            .filter(long_enough)
-            .join(rows.select("value").unique(), on="value", how="semi")
-        )
+        owners = registry.join(shared.select("key").unique(), on="key", how="semi")
+        parts.append(carriers(tenders.join(owners, on="bidder_id", how="inner"), field=pl.lit("paying_account"),
+                              value=pl.col("key"), shown=pl.col("basic_account"), origin=pl.lit("registry")))
     matches = shared_values(pl.concat(parts), primary=("deposit",))
-    details = {r["deposit_id"]: r for r in deposits.iter_rows(named=True)}
+    wanted = parts[0].select("bid_id").unique()
+    details = {r["deposit_id"]: r for r in deposits.join(wanted.rename({"bid_id": "deposit_id"}), on="deposit_id",
+                                                          how="semi").iter_rows(named=True)}
 
     def to_evidence(match: dict[str, Any]) -> Evidence:
         paid = [details[c["bid_id"]] for c in match["carriers"] if c["origin"] == "deposit"]
