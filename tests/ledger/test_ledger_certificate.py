@@ -28,11 +28,10 @@ from jianzheng.ledger.certificate import (
     document_digests,
     file_digests,
     issue_certificate,
-    match_document,
     parse_certificate,
     referenced_parties,
-    verify_certificate,
 )
+from jianzheng.ledger.certificate_check import match_document, verify_certificate
 from jianzheng.ledger.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from jianzheng.ledger.cosignature import CosignatureSigner
 from jianzheng.ledger.errors import NoteFormatError

@@ -24,7 +24,8 @@ from jianzheng.adapters.keyring import platform_key_paths
 from jianzheng.domain import commands as c
 from jianzheng.domain.errors import Refusal
 from jianzheng.ledger.canonical import canonical_bytes
-from jianzheng.ledger.certificate import Certificate, parse_certificate, verify_certificate
+from jianzheng.ledger.certificate import Certificate, parse_certificate
+from jianzheng.ledger.certificate_check import verify_certificate
 from jianzheng.ledger.cosignature import CosignatureSigner
 from jianzheng.ledger.keys import verifier_key
 from jianzheng.ledger.note import parse_note

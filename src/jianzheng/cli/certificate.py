@@ -17,7 +17,8 @@ import typer
 from jianzheng.cli.common import fail, local_staff, open_services, print_json, reported, state_of
 
 if TYPE_CHECKING:
-    from jianzheng.ledger.certificate import Certificate, CertificateReport
+    from jianzheng.ledger.certificate import Certificate
+    from jianzheng.ledger.certificate_check import CertificateReport
     from jianzheng.services.certificates import VerificationOutcome
 
 app = typer.Typer(help="电子见证证书：签发与离线验证 / Witness certificates: issue and verify offline.",

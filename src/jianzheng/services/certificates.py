@@ -27,14 +27,16 @@ from jianzheng.domain.lot import fold
 from jianzheng.domain.roles import Role
 from jianzheng.ledger.certificate import (
     Certificate,
+    LeafInput,
+    issue_certificate,
+    parse_certificate,
+    referenced_parties,
+)
+from jianzheng.ledger.certificate_check import (
     CertificateReport,
     DocumentMatch,
     Finding,
-    LeafInput,
-    issue_certificate,
     match_document,
-    parse_certificate,
-    referenced_parties,
     verify_certificate,
 )
 from jianzheng.ledger.cosignature import CosignatureVerifier

@@ -24,7 +24,8 @@ from jianzheng.adapters.certificate_render.labels import (
     role_label,
     summary,
 )
-from jianzheng.ledger.certificate import Certificate, CertificateReport, algorithm_name
+from jianzheng.ledger.certificate import Certificate
+from jianzheng.ledger.certificate_check import CertificateReport, algorithm_name
 from jianzheng.ledger.checkpoint import parse_checkpoint
 from jianzheng.ledger.cosignature import SIG_COSIGNATURE_V1, CosignatureVerifier
 from jianzheng.ledger.errors import LedgerError
