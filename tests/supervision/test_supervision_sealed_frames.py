@@ -10,43 +10,39 @@ the copy.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from jianzheng.adapters.sql.supervision_frames import load_frames
 from jianzheng.bidder.client import BidderClient, compile_bid, seal_bid
-from jianzheng.domain import commands as c
-from jianzheng.sealing.keys import generate
+from jianzheng.sealing.keys import KeyPair
 from jianzheng.supervision import run_batch
 from jianzheng.web.app import create_app
-from tests.support.tender import PASSWORD, TenderWorld, announce, basic_account, build_world, register_lot
+from tests.support.sealed import enrol_sealing_bidder, move_to_deadline
+from tests.support.tender import PASSWORD, TenderWorld, announce, build_world, register_lot
 
 COPIED = ("一、施工部署：全线划分为三个作业段，东段先行，西段随后，采用流水作业。\n"
           "二、路基施工：分层填筑，每层松铺厚度三十公分，重型压路机碾压六遍，压实度检测合格后进入下一层。\n"
           "三、安全措施：设专职安全员两名，基坑周边搭设防护栏杆，夜间设置警示灯带。")
 
+Sealed = dict[str, tuple[dict[str, Any], KeyPair]]
+
 
 @pytest.fixture
-def sealed(tmp_path: Path) -> Iterator[tuple[TenderWorld, str, dict[str, BidderClient], dict[str, object]]]:
+def sealed(tmp_path: Path) -> Iterator[tuple[TenderWorld, str, dict[str, BidderClient], Sealed]]:
     world = build_world(tmp_path, bidders=3, experts=1, token_days=60)
     lot_id = register_lot(world)
     announce(world, lot_id)
     with TestClient(create_app(world.services)) as http:
         clients: dict[str, BidderClient] = {}
-        sealed_bids: dict[str, object] = {}
+        sealed_bids: Sealed = {}
         for i in (1, 2, 3):
             name = f"bidder{i}"
-            actor = world.actors[name]
-            world.platform.lot_command(actor, lot_id, c.RegisterBidder())
-            world.platform.lot_command(actor, lot_id, c.PayDeposit(
-                10_000_000, basic_account(world, world.parties[name]), "中国建设银行"))
-            clients[name] = BidderClient(http)
-            clients[name].login(name, PASSWORD)
-            keys = generate()
-            clients[name].register_key(keys)
+            clients[name], keys = enrol_sealing_bidder(world, http, lot_id, name)
             proposal = COPIED if i < 3 else "本公司自行编制的施工组织设计，按招标文件要求组织施工。"
             compiled = compile_bid({"price_fen": 900_000_000 + i * 7_654_321, "duration_days": 300,
                                     "quality": "合格", "technical_proposal": f"bidder{i}有限公司\n{proposal}"},
@@ -59,7 +55,7 @@ def sealed(tmp_path: Path) -> Iterator[tuple[TenderWorld, str, dict[str, BidderC
 
 
 def test_sealed_bids_show_fingerprints_before_and_contents_after_the_opening(
-    sealed: tuple[TenderWorld, str, dict[str, BidderClient], dict[str, object]],
+    sealed: tuple[TenderWorld, str, dict[str, BidderClient], Sealed],
 ) -> None:
     world, lot_id, clients, sealed_bids = sealed
     before = load_frames(world.services.engine, world.services.blobs)
@@ -71,8 +67,7 @@ def test_sealed_bids_show_fingerprints_before_and_contents_after_the_opening(
     assert set(preparer.party_ids) == {world.parties["bidder1"], world.parties["bidder2"]}
     assert run_batch(before.frames, indicators=["REGS40-4"]) == []
 
-    lot = world.services.queries.lot(world.actors["staff"], lot_id)
-    world.clock.set(datetime.fromisoformat(str(lot["bid_deadline"]).replace("Z", "+00:00")))
+    move_to_deadline(world, lot_id)
     with TestClient(create_app(world.services)) as http:
         staff = BidderClient(http)
         staff.login("staff", PASSWORD)
@@ -81,7 +76,7 @@ def test_sealed_bids_show_fingerprints_before_and_contents_after_the_opening(
             client.http = http
             client.login(name, PASSWORD)
             client.sign_in(lot_id)
-            envelope, keys = sealed_bids[name]  # type: ignore[misc]
+            envelope, keys = sealed_bids[name]
             client.release_key(lot_id, envelope, keys)
         world.clock.advance(timedelta(minutes=31))
         staff._call("POST", f"/lots/{lot_id}/hall/open")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,19 +18,16 @@ from fastapi.testclient import TestClient
 
 from jianzheng.adapters.ocds.export import document, dumps, export_processes, validate_release
 from jianzheng.bidder.client import BidderClient, compile_bid, seal_bid
-from jianzheng.domain import commands as c
-from jianzheng.sealing.keys import generate
 from jianzheng.web.app import create_app
-from tests.support.tender import PASSWORD, TenderWorld, announce, basic_account, build_world, register_lot
+from tests.support.sealed import enrol_sealing_bidder, move_to_deadline, write_escrow
+from tests.support.tender import PASSWORD, TenderWorld, announce, build_world, register_lot
 
 CANARY = "CANARY-OCDS-封标-51e0"
 
 
 @pytest.fixture
 def sealed_lot(tmp_path: Path) -> Iterator[tuple[TenderWorld, str]]:
-    custodians = {name: generate() for name in ("交易中心", "监督部门", "公证处")}
-    (tmp_path / "escrow.json").write_text(json.dumps({"threshold": 2, "custodians": [
-        {"name": n, "public": k.public.to_json()} for n, k in custodians.items()]}, ensure_ascii=False))
+    write_escrow(tmp_path, ("交易中心", "监督部门", "公证处"))
     world = build_world(tmp_path, token_days=60)
     lot_id = register_lot(world)
     announce(world, lot_id)
@@ -38,14 +35,7 @@ def sealed_lot(tmp_path: Path) -> Iterator[tuple[TenderWorld, str]]:
         keys, envelopes, clients = {}, {}, {}
         for i in range(1, 5):
             name = f"bidder{i}"
-            actor = world.actors[name]
-            world.platform.lot_command(actor, lot_id, c.RegisterBidder())
-            world.platform.lot_command(actor, lot_id, c.PayDeposit(
-                10_000_000, basic_account(world, world.parties[name]), "中国建设银行"))
-            clients[name] = BidderClient(http)
-            clients[name].login(name, PASSWORD)
-            keys[name] = generate()
-            clients[name].register_key(keys[name])
+            clients[name], keys[name] = enrol_sealing_bidder(world, http, lot_id, name)
             compiled = compile_bid({"price_fen": 900_000_000 + i * 1_000_000, "duration_days": 300,
                                     "quality": "合格", "technical_proposal": f"第{i}家施工组织设计 {CANARY}",
                                     "boq": [{"code": "010101", "name": "土方开挖", "unit": "m3",
@@ -53,8 +43,7 @@ def sealed_lot(tmp_path: Path) -> Iterator[tuple[TenderWorld, str]]:
                                    fingerprint={"machine_code": f"M{i}", "tool": "test"})
             envelopes[name], _ = seal_bid(compiled, lot_id, world.parties[name], keys[name], clients[name].config())
             clients[name].submit(lot_id, envelopes[name])
-        lot = world.services.queries.lot(world.actors["staff"], lot_id)
-        world.clock.set(datetime.fromisoformat(str(lot["bid_deadline"]).replace("Z", "+00:00")))
+        move_to_deadline(world, lot_id)
         staff = BidderClient(http)
         staff.login("staff", PASSWORD)
         staff._call("POST", f"/lots/{lot_id}/hall/start")
