@@ -59,7 +59,7 @@ def test_an_award_without_contract_after_thirty_days_is_late(visitor: PageClient
     assert deadline_status(html, "deadline.law46") == "overdue"
     assert 'data-late="deadline.law46"' in html and "逾期" in html
     assert 'data-next="next.awarded"' in html and "订立书面合同，最迟" in html
-    assert steps(html)["awarded"] == "current" and steps(html)["contracted"] == "todo"
+    assert steps(html)["awarded"] == "current" and steps(html)["contracted"] == "ahead"
 
 
 def test_a_contract_signed_late_shows_the_broken_rule_and_its_warning(
@@ -74,7 +74,7 @@ def test_a_contract_signed_late_shows_the_broken_rule_and_its_warning(
 def test_a_failed_lot_shows_the_failure_and_what_comes_next(visitor: PageClient, page_world: PageWorld) -> None:
     html = visitor.signed_in("staff").ok(f"/lots/{page_world.lots['failed']}")
     assert 'data-stage="failed"' in html and 'data-next="next.failed"' in html
-    assert steps(html)["bidding"] == "done" and steps(html)["opened"] == "todo"
+    assert steps(html)["bidding"] == "done" and steps(html)["opened"] == "ahead"
 
 
 def test_a_lot_in_bidding_keeps_bids_sealed_and_counts_down_to_the_opening(

@@ -88,10 +88,10 @@ def test_stage_steps_follow_the_witnessed_events_and_restart_after_a_re_tender()
     assert [c.stage for c in changes] == [Stage.REGISTERED, Stage.DOCUMENTS_COMPILED, Stage.FAILED,
                                           Stage.REGISTERED, Stage.DOCUMENTS_COMPILED]
     shown = steps(changes, Stage.DOCUMENTS_COMPILED)
-    assert [s.state for s in shown[:3]] == ["done", "current", "todo"]
+    assert [s.state for s in shown[:3]] == ["done", "current", "ahead"]
     assert shown[0].time == T0 + timedelta(days=2) and shown[1].time == T0 + timedelta(days=3)
     failed = steps(changes[:3], Stage.FAILED)
-    assert [s.state for s in failed[:3]] == ["done", "done", "todo"]
+    assert [s.state for s in failed[:3]] == ["done", "done", "ahead"]
 
 
 FACTORS = [{"code": "tech", "name_zh": "技术", "name_en": "Technical", "max_points": 5000},

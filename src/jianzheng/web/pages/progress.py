@@ -44,7 +44,7 @@ class Step:
     """A stage on the main path: reached (with when), the current one, or still ahead."""
 
     stage: Stage
-    state: str  # done, current, todo
+    state: str  # done, current, ahead
     time: datetime | None
 
 
@@ -118,14 +118,14 @@ def steps(changes: list[StageChange], current: Stage) -> list[Step]:
     if current in MAIN_PATH:
         position = MAIN_PATH.index(current)
         for i, stage in enumerate(MAIN_PATH):
-            state = "done" if i < position or current is Stage.COMPLETED else "current" if i == position else "todo"
-            out.append(Step(stage, state, reached.get(stage) if state != "todo" else None))
+            state = "done" if i < position or current is Stage.COMPLETED else "current" if i == position else "ahead"
+            out.append(Step(stage, state, reached.get(stage) if state != "ahead" else None))
         return out
     # Suspended, failed or cancelled: the path shows how far the lot had come.
     done = [i for i, s in enumerate(MAIN_PATH) if s in reached]
     last = done[-1] if done else -1
     for i, stage in enumerate(MAIN_PATH):
-        state = "done" if i <= last else "todo"
+        state = "done" if i <= last else "ahead"
         out.append(Step(stage, state, reached.get(stage) if state == "done" else None))
     return out
 
